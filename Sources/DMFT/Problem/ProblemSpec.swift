@@ -1,0 +1,91 @@
+import Foundation
+
+/// A serialisable description of a training problem: the command-line flags as a
+/// value, read from and written to JSON (the `problem` object of every run's sidecar).
+/// Either `h` (power series) or `activation` (a function) gives σ's covariance.
+public struct ProblemSpec: Codable, Sendable, Equatable {
+    public var width: Int = 50
+    public var alpha: Double = 0.3
+    public var noise: Double = 0.6
+    /// `"meanfield"` or `"lazy"`.
+    public var initialization: String = "meanfield"
+    public var a0: Double = 1
+    public var gamma0: Double = 1
+    /// Coefficients of `q^1, q^2, …` of h.
+    public var h: [Double]? = [0.9, 0, 1.0 / 6]
+    /// Coefficients of `v^1, v^2, …` of φ̂; absent means pure noise.
+    public var phiHat: [Double]? = nil
+    /// `‖φ‖²`; absent means the smallest admissible value `Σ φ̂_k²/h_k`.
+    public var phiNorm2: Double? = nil
+    /// Activation name (see `Activation(parsing:)`); replaces `h` when present.
+    public var activation: String? = nil
+    /// Target link function name; with `activation`, makes the data single-index.
+    public var target: String? = nil
+    /// Hermite degree kept when reducing functions to covariances.
+    public var hermiteDegree: Int = 12
+    public var freezeSecondLayer: Bool = false
+
+    public init() {}
+
+    /// The built-in default example: the paper's single-index setting (Fig. 4/5 family),
+    /// `h = φ̂ = 0.9q + q³/6`, α = 0.3, τ = 0.6, mean-field init a₀ = 1, m = 50.
+    public static var defaultExample: ProblemSpec {
+        var s = ProblemSpec()
+        s.phiHat = s.h
+        return s
+    }
+
+    /// The validated problem.
+    public func makeProblem() throws -> TrainingProblem {
+        let covariance: CovarianceModel
+        if let activation {
+            guard phiHat == nil, phiNorm2 == nil else {
+                throw DMFTError.invalidInput(
+                    "give the target either as a function (--target) or as φ̂/‖φ‖² (--phihat/--phi-norm2), not both")
+            }
+            covariance = try CovarianceModel(
+                activation: Activation(parsing: activation), target: target.map(Activation.init(parsing:)),
+                degree: hermiteDegree)
+        } else {
+            guard target == nil else {
+                throw DMFTError.invalidInput("--target needs --activation (functions are reduced together)")
+            }
+            guard let h else { throw DMFTError.invalidInput("give h (--h) or an activation (--activation)") }
+            covariance = try CovarianceModel(h: h, phiHat: phiHat, phiNorm2: phiNorm2)
+        }
+        let initial: Initialization
+        switch initialization.lowercased() {
+        case "meanfield", "mean-field", "mf": initial = .meanField(a0: a0)
+        case "lazy": initial = .lazy(gamma0: gamma0)
+        default:
+            throw DMFTError.invalidInput("--init must be 'meanfield' or 'lazy', got '\(initialization)'")
+        }
+        return try TrainingProblem(
+            width: width, alpha: alpha, noise: noise, covariance: covariance, initialization: initial,
+            trainSecondLayer: !freezeSecondLayer)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case width, alpha, noise, initialization = "init", a0, gamma0, h, phiHat = "phihat",
+            phiNorm2 = "phi_norm2", activation, target, hermiteDegree = "hermite_degree",
+            freezeSecondLayer = "freeze_second_layer"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ProblemSpec()
+        width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
+        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha) ?? d.alpha
+        noise = try c.decodeIfPresent(Double.self, forKey: .noise) ?? d.noise
+        initialization = try c.decodeIfPresent(String.self, forKey: .initialization) ?? d.initialization
+        a0 = try c.decodeIfPresent(Double.self, forKey: .a0) ?? d.a0
+        gamma0 = try c.decodeIfPresent(Double.self, forKey: .gamma0) ?? d.gamma0
+        activation = try c.decodeIfPresent(String.self, forKey: .activation)
+        h = try c.decodeIfPresent([Double].self, forKey: .h) ?? (activation == nil ? d.h : nil)
+        phiHat = try c.decodeIfPresent([Double].self, forKey: .phiHat)
+        phiNorm2 = try c.decodeIfPresent(Double.self, forKey: .phiNorm2)
+        target = try c.decodeIfPresent(String.self, forKey: .target)
+        hermiteDegree = try c.decodeIfPresent(Int.self, forKey: .hermiteDegree) ?? d.hermiteDegree
+        freezeSecondLayer = try c.decodeIfPresent(Bool.self, forKey: .freezeSecondLayer) ?? false
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import DMFT
+import Foundation
+
+/// The problem flags shared by every subcommand that runs something. Each flag, when
+/// given, overrides the same field of `--config` (or of the built-in defaults).
+struct ProblemOptions: ParsableArguments {
+    @Option(help: "JSON problem description (the 'problem' object of a sidecar, or the bare object).")
+    var config: String?
+
+    @Option(name: .customLong("width"), help: "Width m (number of hidden units). Default 50.")
+    var width: Int?
+
+    @Option(help: "Overparametrisation ratio α = n/(m d). Default 0.3.")
+    var alpha: Double?
+
+    @Option(help: "Label-noise standard deviation τ. Default 0.6.")
+    var noise: Double?
+
+    @Option(help: "Second-layer initialisation: meanfield (a_i(0) = a0) or lazy (a_i(0) = gamma0·√m).")
+    var initialization: String?
+
+    @Option(name: .customLong("a0"), help: "Mean-field initial second-layer weight. Default 1.")
+    var a0: Double?
+
+    @Option(name: .customLong("gamma0"), help: "Lazy initial second-layer scale γ₀. Default 1.")
+    var gamma0: Double?
+
+    @Option(name: .customLong("h"), help: "Power-series coefficients of h from q^1 up, e.g. 0.9,0,0.1666667.")
+    var h: String?
+
+    @Option(name: .customLong("phihat"), help: "Power-series coefficients of φ̂ from v^1 up. Omitted: pure noise.")
+    var phiHat: String?
+
+    @Option(name: .customLong("phi-norm2"), help: "‖φ‖² (default: Σ φ̂_k²/h_k, i.e. h(1) when φ̂ = h).")
+    var phiNorm2: Double?
+
+    @Option(help: "Activation σ instead of --h: linear, relu, tanh, erf, hermite:c1,c2,...")
+    var activation: String?
+
+    @Option(help: "Target φ with --activation (same names); omitted: pure noise.")
+    var target: String?
+
+    @Option(name: .customLong("hermite-degree"), help: "Hermite degree kept for --activation/--target. Default 12.")
+    var hermiteDegree: Int?
+
+    @Flag(name: .customLong("freeze-second-layer"), help: "Keep a fixed at its initial value.")
+    var freezeSecondLayer = false
+
+    // `--init` is the contract name; ArgumentParser reserves `init` as a Swift name only.
+    enum CodingKeys: String, CodingKey {
+        case config, width, alpha, noise, initialization = "init", a0, gamma0, h, phiHat, phiNorm2,
+            activation, target, hermiteDegree, freezeSecondLayer
+    }
+
+    /// The problem described by `--config` (if any) with the flags applied on top.
+    func spec(default fallback: ProblemSpec = ProblemSpec()) throws -> ProblemSpec {
+        var s = fallback
+        if let config {
+            guard let data = FileManager.default.contents(atPath: config) else {
+                throw ValidationError("cannot read config file \(config)")
+            }
+            s = try Self.decodeSpec(data, path: config)
+        }
+        if let width { s.width = width }
+        if let alpha { s.alpha = alpha }
+        if let noise { s.noise = noise }
+        if let initialization { s.initialization = initialization }
+        if let a0 { s.a0 = a0 }
+        if let gamma0 { s.gamma0 = gamma0 }
+        if let h { s.h = try parseCoefficientList(h, what: "--h"); s.activation = nil }
+        if let phiHat { s.phiHat = try parseCoefficientList(phiHat, what: "--phihat") }
+        if let phiNorm2 { s.phiNorm2 = phiNorm2 }
+        if let activation { s.activation = activation; s.h = nil }
+        if let target { s.target = target }
+        if let hermiteDegree { s.hermiteDegree = hermiteDegree }
+        if freezeSecondLayer { s.freezeSecondLayer = true }
+        return s
+    }
+
+    private static func decodeSpec(_ data: Data, path: String) throws -> ProblemSpec {
+        struct Wrapped: Decodable { let problem: ProblemSpec }
+        let decoder = JSONDecoder()
+        do {
+            if let wrapped = try? decoder.decode(Wrapped.self, from: data) { return wrapped.problem }
+            return try decoder.decode(ProblemSpec.self, from: data)
+        } catch {
+            throw ValidationError("config file \(path) is not a valid problem description: \(error)")
+        }
+    }
+}
