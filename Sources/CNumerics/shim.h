@@ -21,4 +21,5 @@ char *openblas_get_config(void);
 static inline const gsl_integration_fixed_type *dmft_gauss_hermite_type(void) {
     return gsl_integration_fixed_hermite;
 }
+static inline const gsl_rng_type *dmft_rng_mt19937(void) { return gsl_rng_mt19937; }
 #endif

@@ -1,0 +1,54 @@
+/// The DMFT observables measured on a finite network state, shared by every simulator:
+/// first layer `W` (m rows of length d, unit norm), its initial value `W0`, second layer
+/// `a`, latent direction `u`. The test error is the exact population risk
+/// `½[τ² + ‖φ‖² − (2/m)Σ a_i φ̂(v_i) + (1/m²)Σ_ij a_i a_j h(<w_i,w_j>)]`, which holds for
+/// Gaussian data whatever σ and φ are (through their covariances).
+public enum FiniteWidthObservables {
+    /// Column order of a simulator trajectory (before ensemble averaging).
+    public static let columns: [Observable] = [
+        .time, .trainError, .testError, .secondLayer, .gamma, .overlap,
+        .diagonalCorrelationToStart, .offDiagonalCorrelation, .secondLayerL1,
+    ]
+
+    /// One row in `columns` order; `trainError` is measured by the caller on its training set.
+    public static func row(
+        time: Double, trainError: Double, w: [Double], w0: [Double], a: [Double], u: [Double]?,
+        dimension d: Int, problem: TrainingProblem
+    ) -> [Double] {
+        let m = a.count
+        let cov = problem.covariance
+        var overlaps = [Double](repeating: 0, count: m)
+        if let u {
+            for i in 0..<m { overlaps[i] = dot(w, i * d, u, 0, d) }
+        }
+        var cd = 0.0
+        for i in 0..<m { cd += dot(w, i * d, w0, i * d, d) }
+        var co = 0.0
+        var quadratic = 0.0
+        for i in 0..<m {
+            quadratic += a[i] * a[i] * cov.h(dot(w, i * d, w, i * d, d))
+            for j in (i + 1)..<m {
+                let c = dot(w, i * d, w, j * d, d)
+                co += c
+                quadratic += 2 * a[i] * a[j] * cov.h(c)
+            }
+        }
+        let md = Double(m)
+        var linear = 0.0
+        for i in 0..<m { linear += a[i] * cov.phiHat(overlaps[i]) }
+        let tau2 = problem.noise * problem.noise
+        let testError = 0.5 * (tau2 + cov.phiNorm2 - 2 * linear / md + quadratic / (md * md))
+        let meanA = a.reduce(0, +) / md
+        return [
+            time, trainError, testError, meanA, meanA / md.squareRoot(), overlaps.reduce(0, +) / md,
+            cd / md, m > 1 ? co / (md * (md - 1) / 2) : 0, a.reduce(0) { $0 + abs($1) } / md,
+        ]
+    }
+
+    @inline(__always)
+    private static func dot(_ x: [Double], _ ox: Int, _ y: [Double], _ oy: Int, _ n: Int) -> Double {
+        var s = 0.0
+        for k in 0..<n { s += x[ox + k] * y[oy + k] }
+        return s
+    }
+}
