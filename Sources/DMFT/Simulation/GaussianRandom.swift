@@ -3,7 +3,7 @@ import CNumerics
 /// A seeded pseudo-random source (GSL's MT19937) for the simulators: the same seed
 /// gives the same numbers on every machine. Not thread-safe; use one per run.
 public final class GaussianRandom {
-    private let rng: OpaquePointer
+    private let rng: UnsafeMutablePointer<gsl_rng>
 
     public init(seed: UInt64) {
         guard let r = gsl_rng_alloc(dmft_rng_mt19937()) else { fatalError("GSL could not allocate an RNG") }
