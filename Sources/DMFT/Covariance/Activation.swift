@@ -33,6 +33,37 @@ public enum Activation: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Hermite coefficients `c_0…c_degree` and `E f²` where they are known exactly.
+    /// Centred ReLU: `c_1 = 1/2` and, for k ≥ 2, `c_k = He_{k−2}(0)/√(2π k!)`
+    /// (from `He_k φ = (−1)^k φ^{(k)}` and two integrations by parts), `E f² = 1/2 − 1/(2π)`.
+    func exactExpansion(degree: Int) -> (coefficients: [Double], secondMoment: Double)? {
+        var c = [Double](repeating: 0, count: degree + 1)
+        switch self {
+        case .linear:
+            if degree >= 1 { c[1] = 1 }
+            return (c, 1)
+        case .hermite(let given):
+            for (i, value) in given.enumerated() where i + 1 <= degree { c[i + 1] = value }
+            return (c, given.reduce(0) { $0 + $1 * $1 })
+        case .relu:
+            if degree >= 1 { c[1] = 0.5 }
+            var heAtZero = 1.0  // He_j(0) for even j: (−1)^{j/2} (j−1)!!
+            var logFactorial = 0.0  // log k!
+            for k in 1...max(degree, 1) {
+                logFactorial += log(Double(k))
+                guard k >= 2, k <= degree else { continue }
+                let j = k - 2
+                if j % 2 == 0 {
+                    if j > 0 { heAtZero *= -Double(j - 1) }
+                    c[k] = heAtZero / (2 * Double.pi).squareRoot() / exp(0.5 * logFactorial)
+                }
+            }
+            return (c, 0.5 - 1 / (2 * Double.pi))
+        case .tanh, .erf, .custom:
+            return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .linear: return "linear"

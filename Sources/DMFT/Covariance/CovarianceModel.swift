@@ -20,8 +20,9 @@ public struct TruncationReport: Sendable, Equatable {
     public let phiTail: Double
     /// Cauchy–Schwarz bound `√(hTail · phiTail)` on `sup_{|v|≤1} |φ̂ − φ̂_K|`.
     public let phiHatTailBound: Double
-    /// `|E σ(G)|` and `|E φ(G)|` by the same quadrature (should be ≈ 0).
-    public let means: [Double]
+    /// Estimated quadrature error of the coefficients (rules of n and n/2 points compared;
+    /// 0 where they are known in closed form).
+    public let quadratureError: Double
 }
 
 /// The covariance functions through which σ and φ enter the DMFT
@@ -111,13 +112,12 @@ public struct CovarianceModel: Sendable, Equatable {
         guard quadraturePoints > degree && quadraturePoints <= 400 else {
             throw DMFTError.invalidInput("quadrature points must exceed the degree and be ≤ 400")
         }
-        let rule = GaussHermiteRule(points: quadraturePoints)
-        let s = HermiteExpansion.coefficients(of: activation.function, degree: degree, rule: rule)
+        let s = HermiteExpansion.expand(activation, degree: degree, points: quadraturePoints)
         guard s.secondMoment.isFinite, s.coefficients.allSatisfy({ $0.isFinite }) else {
             throw DMFTError.invalidInput("activation \(activation) is not finite on the quadrature nodes")
         }
         let scale = max(s.secondMoment.squareRoot(), 1e-300)
-        guard abs(s.coefficients[0]) <= 1e-8 * scale else {
+        guard abs(s.coefficients[0]) <= max(1e-8 * scale, 10 * s.quadratureError) else {
             throw DMFTError.invalidInput(
                 "activation \(activation) is not centred: E σ(G) = \(s.coefficients[0]); subtract it")
         }
@@ -125,20 +125,20 @@ public struct CovarianceModel: Sendable, Equatable {
         let c = s.coefficients.map { abs($0) <= 1e-12 * scale ? 0 : $0 }
         let hCoeffs = [0] + c.dropFirst().map { $0 * $0 }
         let hTail = s.secondMoment - hCoeffs.reduce(0, +)
-        var means = [abs(s.coefficients[0])]
+        var quadratureError = s.quadratureError
         var phiHat: PowerSeries? = nil
         var phiNorm2: Double? = nil
         var phiTail = 0.0
         if let target {
-            let t = HermiteExpansion.coefficients(of: target.function, degree: degree, rule: rule)
+            let t = HermiteExpansion.expand(target, degree: degree, points: quadraturePoints)
             guard t.secondMoment.isFinite, t.coefficients.allSatisfy({ $0.isFinite }) else {
                 throw DMFTError.invalidInput("target \(target) is not finite on the quadrature nodes")
             }
-            guard abs(t.coefficients[0]) <= 1e-8 * max(t.secondMoment.squareRoot(), 1e-300) else {
+            guard abs(t.coefficients[0]) <= max(1e-8 * t.secondMoment.squareRoot(), 10 * t.quadratureError) else {
                 throw DMFTError.invalidInput(
                     "target \(target) is not centred: E φ(G) = \(t.coefficients[0]); subtract it")
             }
-            means.append(abs(t.coefficients[0]))
+            quadratureError = max(quadratureError, t.quadratureError)
             // Coefficients of σ that vanish make the matching φ̂ terms vanish too.
             let tScale = max(t.secondMoment.squareRoot(), 1e-300)
             let b = t.coefficients.map { abs($0) <= 1e-12 * tScale ? 0 : $0 }
@@ -149,7 +149,7 @@ public struct CovarianceModel: Sendable, Equatable {
         }
         let report = TruncationReport(
             degree: degree, quadraturePoints: quadraturePoints, hTail: hTail, phiTail: phiTail,
-            phiHatTailBound: (max(hTail, 0) * max(phiTail, 0)).squareRoot(), means: means)
+            phiHatTailBound: (max(hTail, 0) * max(phiTail, 0)).squareRoot(), quadratureError: quadratureError)
         try self.init(
             h: PowerSeries(coefficients: hCoeffs), phiHat: phiHat, phiNorm2: phiNorm2, truncation: report)
     }
