@@ -17,7 +17,7 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Label-noise standard deviation τ. Default 0.6.")
     var noise: Double?
 
-    @Option(help: "Second-layer initialisation: meanfield (a_i(0) = a0) or lazy (a_i(0) = gamma0·√m).")
+    @Option(name: .customLong("init"), help: "Second-layer initialisation: meanfield (a_i(0) = a0) or lazy (a_i(0) = gamma0·√m).")
     var initialization: String?
 
     @Option(name: .customLong("a0"), help: "Mean-field initial second-layer weight. Default 1.")
@@ -46,12 +46,6 @@ struct ProblemOptions: ParsableArguments {
 
     @Flag(name: .customLong("freeze-second-layer"), help: "Keep a fixed at its initial value.")
     var freezeSecondLayer = false
-
-    // `--init` is the contract name; ArgumentParser reserves `init` as a Swift name only.
-    enum CodingKeys: String, CodingKey {
-        case config, width, alpha, noise, initialization = "init", a0, gamma0, h, phiHat, phiNorm2,
-            activation, target, hermiteDegree, freezeSecondLayer
-    }
 
     /// The problem described by `--config` (if any) with the flags applied on top.
     func spec(default fallback: ProblemSpec = ProblemSpec()) throws -> ProblemSpec {

@@ -25,9 +25,10 @@ public struct RunMetadata: Codable, Sendable {
         public var hTail: Double
         public var phiTail: Double
         public var phiHatTailBound: Double
+        public var quadratureError: Double
         enum CodingKeys: String, CodingKey {
             case degree, quadraturePoints = "quadrature_points", hTail = "h_tail", phiTail = "phi_tail",
-                phiHatTailBound = "phihat_tail_bound"
+                phiHatTailBound = "phihat_tail_bound", quadratureError = "quadrature_error"
         }
     }
 
@@ -64,7 +65,7 @@ public struct RunMetadata: Codable, Sendable {
             truncation: cov.truncation.map {
                 Truncation(
                     degree: $0.degree, quadraturePoints: $0.quadraturePoints, hTail: $0.hTail, phiTail: $0.phiTail,
-                    phiHatTailBound: $0.phiHatTailBound)
+                    phiHatTailBound: $0.phiHatTailBound, quadratureError: $0.quadratureError)
             })
         self.alphaBar = problem.alphaBar
         self.initialSecondLayer = problem.initialSecondLayer
