@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a Debian machine: GSL, FFTW, OpenBLAS (and
-# pkg-config). Swift itself is expected at /opt/swift or on PATH.
+# pkg-config) to build; rsvg-convert (librsvg2-bin) and the DejaVu fonts to turn the SVG
+# figures into PNG. Swift itself is expected at /opt/swift or on PATH.
 set -euo pipefail
-packages=(libgsl-dev libfftw3-dev libopenblas-dev pkg-config)
+packages=(libgsl-dev libfftw3-dev libopenblas-dev pkg-config librsvg2-bin fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

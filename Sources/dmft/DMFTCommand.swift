@@ -8,7 +8,7 @@ struct DMFTCommand: ParsableCommand {
         commandName: "dmft",
         abstract: "Training dynamics of large two-layer networks: DMFT theory and finite-width experiments.",
         version: dmftVersion,
-        subcommands: [Solve.self, Example.self])
+        subcommands: [Solve.self, Simulate.self, Compare.self, Plot.self, Example.self])
 }
 
 /// Solver flags of `dmft solve`.
@@ -23,11 +23,23 @@ struct SolverOptions: ParsableArguments {
     var maxMemoryGB: Double = 8
 }
 
-/// Runs the uniform-grid SymmDMFT solver and writes CSV + JSON. Shared by `solve` and `example`.
-func runSolve(
-    spec: ProblemSpec, dt requestedStep: Double?, tmax: Double, maxMemoryGB: Double = 8, out: String,
-    command: String
-) throws -> Trajectory {
+/// A finished DMFT solve with what its sidecar needs.
+struct SolveResult {
+    let problem: TrainingProblem
+    let solution: DMFTSolution
+    let settings: [String: String]
+    let started: Date
+    let wallTime: Double
+
+    func metadata(spec: ProblemSpec) -> RunMetadata {
+        RunMetadata(
+            command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: problem, solver: settings,
+            trajectory: solution.trajectory, wallTime: wallTime, started: started, warnings: solution.warnings)
+    }
+}
+
+/// Runs the uniform-grid SymmDMFT solver with a progress bar; prints its warnings.
+func solveDMFT(spec: ProblemSpec, dt requestedStep: Double?, tmax: Double, maxMemoryGB: Double = 8) throws -> SolveResult {
     let problem = try spec.makeProblem()
     let dt = requestedStep ?? UniformEulerSolver.suggestedStep(for: problem)
     var solver = UniformEulerSolver(step: dt, duration: tmax)
@@ -36,18 +48,16 @@ func runSolve(
     let solution = try solver.solve(problem, control: Terminal.runControl(label: "dmft solve"))
     let wall = Date().timeIntervalSince(started)
     for w in solution.warnings { Terminal.printError("warning: \(w)") }
-    let metadata = RunMetadata(
-        command: command, spec: spec, problem: problem,
-        solver: [
-            "name": "uniform-euler", "dt": "\(dt)", "tmax": "\(tmax)", "steps": "\(solver.stepCount)",
-            "order": "1",
-        ],
-        trajectory: solution.trajectory, wallTime: wall, started: started, warnings: solution.warnings)
-    try RunOutput.write(solution.trajectory, metadata: metadata, to: out)
-    Terminal.printError(
-        String(format: "wrote %@ and %@ (%d rows, %.2f s)", out, RunOutput.sidecarPath(for: out),
-               solution.trajectory.count, wall))
-    return solution.trajectory
+    let settings = ["name": "uniform-euler", "dt": "\(dt)", "tmax": "\(tmax)", "steps": "\(solver.stepCount)", "order": "1"]
+    return SolveResult(problem: problem, solution: solution, settings: settings, started: started, wallTime: wall)
+}
+
+/// Solves and writes CSV + JSON sidecar. Shared by `solve` and `example`.
+func runSolve(spec: ProblemSpec, dt: Double?, tmax: Double, maxMemoryGB: Double = 8, out: String) throws -> Trajectory {
+    let result = try solveDMFT(spec: spec, dt: dt, tmax: tmax, maxMemoryGB: maxMemoryGB)
+    try RunOutput.write(result.solution.trajectory, metadata: result.metadata(spec: spec), to: out)
+    reportWritten(out, rows: result.solution.trajectory.count, seconds: result.wallTime)
+    return result.solution.trajectory
 }
 
 /// Reports library errors as a clean message and a non-zero exit code.
@@ -71,8 +81,7 @@ struct Solve: ParsableCommand {
     func run() throws {
         try reportingErrors {
             _ = try runSolve(
-                spec: try problem.spec(), dt: solver.dt, tmax: solver.tmax, maxMemoryGB: solver.maxMemoryGB, out: out,
-                command: CommandLine.arguments.joined(separator: " "))
+                spec: try problem.spec(), dt: solver.dt, tmax: solver.tmax, maxMemoryGB: solver.maxMemoryGB, out: out)
         }
     }
 }
@@ -88,8 +97,7 @@ struct Example: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let trajectory = try runSolve(
-                spec: .defaultExample, dt: 0.05, tmax: 40, out: out,
-                command: CommandLine.arguments.joined(separator: " "))
+                spec: .defaultExample, dt: 0.05, tmax: 40, out: out)
             print(summaryTable(trajectory, times: [0, 1, 2, 5, 10, 20, 40]))
         }
     }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import DMFT
+import Foundation
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Theory against experiment: the DMFT and one or both simulators on a common time axis.",
+        discussion: """
+            Writes into --out-dir: dmft.csv and <model>.csv (each with its JSON sidecar), combined.csv
+            (t, then per observable <obs>_dmft, <obs>_<model>, <obs>_<model>_se on the simulations'
+            time points, the DMFT interpolated linearly) and metrics.csv (per model and observable: max
+            and RMS deviation, absolute and in standard errors, over --window). The metrics are printed.
+            """)
+
+    @OptionGroup var problem: ProblemOptions
+    @OptionGroup var simulation: SimulationOptions
+
+    @Option(help: "Comma-separated simulators: gaussian, network.")
+    var models: String = "network"
+
+    @Option(help: "DMFT time step (default from the stability limit).")
+    var dt: Double?
+
+    @Option(help: "Final time.")
+    var tmax: Double = 20
+
+    @Option(help: "Time window of the deviation metrics, as T0,T1 (default: everything).")
+    var window: String?
+
+    @Option(name: .customLong("out-dir"), help: "Directory for all outputs.")
+    var outDir: String = "out/compare"
+
+    func run() throws {
+        try reportingErrors {
+            let spec = try problem.spec()
+            let chosen = try models.split(separator: ",").map { name -> SimulationModel in
+                guard let m = SimulationModel(rawValue: String(name)) else {
+                    throw DMFTError.invalidInput("unknown model '\(name)' in --models (use gaussian, network)")
+                }
+                return m
+            }
+            guard !chosen.isEmpty else { throw DMFTError.invalidInput("--models is empty") }
+            let range = try parseWindow()
+            let theory = try solveDMFT(spec: spec, dt: dt, tmax: tmax)
+            let theoryPath = outDir + "/dmft.csv"
+            try RunOutput.write(theory.solution.trajectory, metadata: theory.metadata(spec: spec), to: theoryPath)
+            var experiments: [(name: String, trajectory: Trajectory)] = []
+            var metricsCSV = "model,observable,points,max_abs,rms_abs,max_in_se,rms_in_se\n"
+            var summary: [String] = []
+            for model in chosen {
+                let started = Date()
+                let result = try simulation.run(
+                    model, spec: spec, problem: theory.problem, tmax: tmax,
+                    control: Terminal.runControl(label: "dmft simulate \(model.rawValue)"))
+                let wall = Date().timeIntervalSince(started)
+                let metadata = RunMetadata(
+                    command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: theory.problem,
+                    solver: result.settings, trajectory: result.trajectory, wallTime: wall, started: started,
+                    warnings: [])
+                try RunOutput.write(result.trajectory, metadata: metadata, to: "\(outDir)/\(model.rawValue).csv")
+                experiments.append((model.rawValue, result.trajectory))
+                for d in TrajectoryComparison.deviations(
+                    theory: theory.solution.trajectory, experiment: result.trajectory, window: range)
+                {
+                    let fields = [d.maxAbsolute, d.rmsAbsolute, d.maxInStandardErrors, d.rmsInStandardErrors]
+                    metricsCSV += "\(model.rawValue),\(d.observable),\(d.points),"
+                        + fields.map { String(format: "%.6g", $0) }.joined(separator: ",") + "\n"
+                    summary.append(
+                        model.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
+                            + d.observable.padding(toLength: 8, withPad: " ", startingAt: 0)
+                            + String(format: " %10.4g %10.4g %8.2f %8.2f", d.maxAbsolute, d.rmsAbsolute,
+                                     d.maxInStandardErrors, d.rmsInStandardErrors))
+                }
+            }
+            let combined = TrajectoryComparison.combine(
+                theory: ("dmft", theory.solution.trajectory), experiments: experiments)
+            try AtomicFile.write(TrajectoryCSV.render(combined), to: outDir + "/combined.csv")
+            try AtomicFile.write(metricsCSV, to: outDir + "/metrics.csv")
+            print("model     observable  max|Δ|     rms|Δ|   max/se   rms/se")
+            summary.forEach { print($0) }
+            Terminal.printError("wrote \(outDir)/{dmft,\(chosen.map(\.rawValue).joined(separator: ","))," 
+                + "combined,metrics}.csv")
+        }
+    }
+
+    private func parseWindow() throws -> ClosedRange<Double> {
+        guard let window else { return -Double.infinity...Double.infinity }
+        let v = try parseCoefficientList(window, what: "--window")
+        guard v.count == 2, v[0] <= v[1] else { throw DMFTError.invalidInput("--window takes T0,T1 with T0 ≤ T1") }
+        return v[0]...v[1]
+    }
+}

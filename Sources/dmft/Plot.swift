@@ -1,0 +1,161 @@
+import ArgumentParser
+import DMFT
+import Foundation
+
+extension TimeAxis: ExpressibleByArgument {}
+
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw trajectories (CSV from solve or simulate) as an SVG figure, optionally also PNG.",
+        discussion: """
+            One panel per observable: train and test error, a/√m (or ‖a‖₁/m when a simulation reports \
+            a_l1), v, C_d(t,0) and ν; a panel is left out when no file has its column. DMFT trajectories \
+            are drawn as lines, simulations (files with _se columns) as markers with standard-error bars. \
+            Files with different widths m are coloured along one colour scale.
+
+            The width m of each file is read from its JSON sidecar (FILE.json, key problem.width) or given \
+            with --widths; it is needed for the rescaled time axes t*m, t/sqrt(m) and t/m. --png needs \
+            rsvg-convert (Debian package librsvg2-bin).
+            """)
+
+    @Argument(help: "Trajectory CSV files (header row, first column t).")
+    var files: [String]
+
+    @Option(help: "Output SVG (default: the first file with extension .svg).")
+    var out: String?
+
+    @Flag(help: "Also write a PNG next to the SVG (same name, extension .png).")
+    var png = false
+
+    @Option(name: .customLong("png-width"), help: "PNG width in pixels.")
+    var pngWidth: Int = 1800
+
+    @Option(name: .customLong("time-axis"), help: "Time axis: t, t*m, t/sqrt(m) or t/m.")
+    var timeAxis: TimeAxis = .t
+
+    @Flag(name: .customLong("log-time"), help: "Logarithmic time axis (the point t = 0 is dropped).")
+    var logTime = false
+
+    @Option(help: "Comma-separated legend labels, one per file (default: solver and width from the sidecar, or the file name).")
+    var labels: String?
+
+    @Option(help: "Comma-separated widths m, one per file (default: problem.width from each sidecar).")
+    var widths: String?
+
+    @Option(help: "Comma-separated panels: error, a, v, Cd_t0, Co_tt, nu (default: all but Co_tt that have data).")
+    var panels: String?
+
+    @Option(help: "Panels per row (default: up to 3).")
+    var columns: Int?
+
+    @Option(name: .customLong("max-markers"), help: "Markers of simulations are spaced as if this many spanned the whole time axis.")
+    var maxMarkers: Int = 30
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one CSV file") }
+        guard pngWidth > 0 else { throw ValidationError("--png-width must be positive") }
+        guard maxMarkers >= 2 else { throw ValidationError("--max-markers must be at least 2") }
+        if let columns, columns < 1 { throw ValidationError("--columns must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let labelList = try list(labels, name: "--labels")
+            let widthList = try list(widths, name: "--widths").map { text -> Int in
+                guard let m = Int(text), m > 0 else {
+                    throw DMFTError.invalidInput("--widths: '\(text)' is not a positive integer")
+                }
+                return m
+            }
+            var inputs: [StandardFigure.Input] = []
+            for (i, file) in files.enumerated() {
+                guard FileManager.default.fileExists(atPath: file) else {
+                    throw DMFTError.io("no such file: \(file)")
+                }
+                let trajectory = try TrajectoryCSV.read(path: file)
+                guard trajectory.count > 0 else { throw DMFTError.io("\(file) has a header but no rows") }
+                let sidecar = Sidecar(csvPath: file)
+                let width = widthList.isEmpty ? sidecar.width : widthList[i]
+                if timeAxis.needsWidth, width == nil {
+                    throw DMFTError.invalidInput(
+                        "--time-axis \(timeAxis.rawValue) needs the width m of \(file): its sidecar "
+                            + "\(RunOutput.sidecarPath(for: file)) \(sidecar.found ? "has no problem.width" : "is missing"); "
+                            + "give --widths")
+                }
+                let label = labelList.isEmpty ? defaultLabel(file: file, sidecar: sidecar, width: width) : labelList[i]
+                inputs.append((label: label, width: width, trajectory: trajectory))
+            }
+            let panelList = try list(panels, name: "--panels").map { name -> StandardFigure.Panel in
+                guard let panel = StandardFigure.Panel(rawValue: name) else {
+                    throw DMFTError.invalidInput(
+                        "--panels: unknown panel '\(name)' (choose from "
+                            + StandardFigure.Panel.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                }
+                return panel
+            }
+            var figure = try StandardFigure.observables(
+                inputs, timeAxis: timeAxis, logTime: logTime, panels: panelList.isEmpty ? nil : panelList,
+                maxMarkers: maxMarkers)
+            if let columns { figure.columns = columns }
+            let svgPath = out ?? replacingExtension(of: files[0], with: "svg")
+            try figure.write(svgPath: svgPath)
+            var written = [svgPath]
+            if png {
+                let pngPath = replacingExtension(of: svgPath, with: "png")
+                try PNGRenderer.render(svgPath: svgPath, pngPath: pngPath, width: pngWidth)
+                written.append(pngPath)
+            }
+            Terminal.printError("wrote \(written.joined(separator: " and ")) (\(figure.panels.count) panels)")
+        }
+    }
+
+    /// `dir/name.ext` → `dir/name.<ext>`, keeping the path as given (relative stays relative).
+    func replacingExtension(of path: String, with ext: String) -> String {
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + "." + ext }
+        return String(path.dropLast(name.distance(from: dot, to: name.endIndex))) + "." + ext
+    }
+
+    /// A comma-separated option as a list with one entry per file (empty if not given).
+    func list(_ text: String?, name: String) throws -> [String] {
+        guard let text else { return [] }
+        let items = text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if name != "--panels", items.count != files.count {
+            throw DMFTError.invalidInput("\(name) gives \(items.count) values for \(files.count) files")
+        }
+        return items
+    }
+
+    /// "DMFT m = 20", "SGD m = 10", … from the sidecar; the file name otherwise.
+    func defaultLabel(file: String, sidecar: Sidecar, width: Int?) -> String {
+        let kind: String? = switch sidecar.solverName {
+        case "uniform-euler"?: "DMFT"
+        case "network-sgd"?: "network SGD"
+        case "gaussian-process-gd"?: "Gaussian-model GD"
+        case let other?: other
+        case nil: nil
+        }
+        if let kind, let width { return "\(kind), m = \(width)" }
+        let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        return width.map { "\(name), m = \($0)" } ?? name
+    }
+}
+
+/// The few fields of a run's JSON sidecar the plot needs; absent or unreadable gives nils.
+struct Sidecar {
+    var found = false
+    var width: Int?
+    var solverName: String?
+
+    init(csvPath: String) {
+        guard let data = FileManager.default.contents(atPath: RunOutput.sidecarPath(for: csvPath)),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return }
+        found = true
+        if let problem = object["problem"] as? [String: Any], let w = problem["width"] as? NSNumber {
+            width = w.intValue
+        }
+        solverName = (object["solver"] as? [String: Any])?["name"] as? String
+    }
+}
