@@ -9,7 +9,9 @@ struct Compare: ParsableCommand {
             Writes into --out-dir: dmft.csv and <model>.csv (each with its JSON sidecar), combined.csv
             (t, then per observable <obs>_dmft, <obs>_<model>, <obs>_<model>_se on the simulations'
             time points, the DMFT interpolated linearly) and metrics.csv (per model and observable: max
-            and RMS deviation, absolute and in standard errors, over --window). The metrics are printed.
+            and RMS deviation, absolute and in standard errors, over --window), and figure.svg with
+            figure.png (theory as lines, simulations as markers with standard-error bars). The
+            metrics are printed.
             """)
 
     @OptionGroup var problem: ProblemOptions
@@ -29,6 +31,15 @@ struct Compare: ParsableCommand {
 
     @Option(name: .customLong("out-dir"), help: "Directory for all outputs.")
     var outDir: String = "out/compare"
+
+    @Option(name: .customLong("time-axis"), help: "Time axis of the figure: t, t*m, t/sqrt(m) or t/m.")
+    var timeAxis: TimeAxis = .t
+
+    @Flag(name: .customLong("log-time"), help: "Logarithmic time axis in the figure.")
+    var logTime = false
+
+    @Flag(name: .customLong("no-png"), help: "Write the figure as SVG only.")
+    var noPNG = false
 
     func run() throws {
         try reportingErrors {
@@ -76,10 +87,18 @@ struct Compare: ParsableCommand {
                 theory: ("dmft", theory.solution.trajectory), experiments: experiments)
             try AtomicFile.write(TrajectoryCSV.render(combined), to: outDir + "/combined.csv")
             try AtomicFile.write(metricsCSV, to: outDir + "/metrics.csv")
+            let m = theory.problem.width
+            let label = ["gaussian": "Gaussian-model GD", "network": "network SGD"]
+            let figure = try StandardFigure.observables(
+                [("DMFT, m = \(m)", m, theory.solution.trajectory)]
+                    + experiments.map { ("\(label[$0.name] ?? $0.name), m = \(m)", m, $0.trajectory) },
+                timeAxis: timeAxis, logTime: logTime)
+            try figure.write(svgPath: outDir + "/figure.svg")
+            if !noPNG { try PNGRenderer.render(svgPath: outDir + "/figure.svg", pngPath: outDir + "/figure.png", width: 1800) }
             print("model     observable  max|Δ|     rms|Δ|   max/se   rms/se")
             summary.forEach { print($0) }
             Terminal.printError("wrote \(outDir)/{dmft,\(chosen.map(\.rawValue).joined(separator: ","))," 
-                + "combined,metrics}.csv")
+                + "combined,metrics}.csv, figure.svg" + (noPNG ? "" : ", figure.png"))
         }
     }
 
