@@ -3,7 +3,7 @@ import DMFT
 import Foundation
 
 // Benchmarks of `performance.md`. Every timing is best-of-N with a baseline measured in
-// the same run. Usage: dmft-bench b1 [--repeat N] [--threads T] [--steps N]
+// the same run. Usage: dmft-bench b1|b3|b4 [--repeat N] [--threads 1,2] [--steps N]
 
 /// Best wall time of `repeats` calls of `body`, in seconds.
 func bestTime(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
@@ -81,12 +81,77 @@ func benchmarkB1(_ args: Arguments) throws {
     }
 }
 
+/// dgemm rate (row-major, C = A·B with A: M×K, B: K×N) in GFLOP/s, best of `repeats`.
+func measuredDgemmRate(m: Int, k: Int, n: Int, repeats: Int) -> Double {
+    let a = (0..<(m * k)).map { _ in Double.random(in: -1...1) }
+    let b = (0..<(k * n)).map { _ in Double.random(in: -1...1) }
+    var c = [Double](repeating: 0, count: m * n)
+    let calls = max(1, Int(2e9 / Double(2 * m * k * n)))
+    let t = bestTime(repeats) {
+        for _ in 0..<calls {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b,
+                        Int32(n), 0, &c, Int32(n))
+        }
+    }
+    return Double(calls) * 2 * Double(m * k * n) / t / 1e9
+}
+
+/// B3: SGD on a real network, d = 200, m = 100, α = 0.3 (n = 6000), batch 100,
+/// σ = √0.9 He₁ + He₃/6. Steps/s and GFLOP/s against dgemm at the step's shapes.
+func benchmarkB3(_ args: Arguments) throws {
+    let h = [0.9, 0, 1.0 / 6]
+    let problem = try TrainingProblem(
+        width: 100, alpha: 0.3, noise: 0.6, covariance: CovarianceModel(h: h, phiHat: h),
+        initialization: .meanField(a0: 1))
+    let sim = NetworkSimulator(dimension: 200, learningRate: 0.1, batchSize: 100, duration: 1, recordInterval: 1)
+    let flops = sim.flopsPerStep(problem)
+    print("B3  network SGD, d = 200, m = 100, n = \(sim.sampleCount(problem)), batch 100, best of \(args.repeats)")
+    print("threads  steps/s  GFLOP/s  dgemm(100×200·200×100)  dgemm(6000×200·200×100)  step/dgemm-rate")
+    for threads in args.threads {
+        openblas_set_num_threads(Int32(threads))
+        var best = 0.0
+        for _ in 0..<args.repeats { best = max(best, try sim.measureStepsPerSecond(problem, steps: 4 * args.steps)) }
+        let small = measuredDgemmRate(m: 100, k: 200, n: 100, repeats: args.repeats)
+        let large = measuredDgemmRate(m: 6000, k: 200, n: 100, repeats: args.repeats)
+        let rate = best * flops / 1e9
+        print(String(format: "%7d  %7.0f  %7.2f  %22.2f  %23.2f  %14.2f", threads, best, rate, small, large, rate / small))
+    }
+}
+
+/// B4: GD on the Gaussian-process model, d = 100, n = 150, m = 4, h = 0.1q + 0.5q².
+/// Steps/s against one streaming pass over the same tensor memory (dgemv-rate floor).
+func benchmarkB4(_ args: Arguments) throws {
+    let problem = try TrainingProblem(
+        width: 4, alpha: 1.5 / 4, noise: 1, covariance: CovarianceModel(h: [0.1, 0.5]),
+        initialization: .meanField(a0: 1))
+    let sim = GaussianModelSimulator(dimension: 100, step: 0.02, duration: 1, recordInterval: 1, seed: 1)
+    let bytes = sim.memoryPerRealisation(problem)
+    print("B4  Gaussian-model GD, d = 100, n = \(sim.sampleCount(problem)), m = 4, \(bytes / 1_000_000) MB, best of \(args.repeats)")
+    print("threads  steps/s  ms/step  one dgemv pass over the tensors [ms]  ratio")
+    for threads in args.threads {
+        openblas_set_num_threads(Int32(threads))
+        var best = 0.0
+        for _ in 0..<args.repeats { best = max(best, try sim.measureStepRate(problem, steps: args.steps)) }
+        // The tensors: n·(d + d²) doubles, read as one (n·d) × d matrix–vector product.
+        let rows = sim.sampleCount(problem) * 100
+        let a = (0..<(rows * 100)).map { _ in Double.random(in: -1...1) }
+        let x = (0..<100).map { _ in Double.random(in: -1...1) }
+        var y = [Double](repeating: 0, count: rows)
+        let pass = bestTime(args.repeats) {
+            for _ in 0..<20 { cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), 100, 1, a, 100, x, 1, 0, &y, 1) }
+        } / 20
+        print(String(format: "%7d  %7.0f  %7.3f  %36.3f  %5.2f", threads, best, 1000 / best, pass * 1000, 1 / best / pass))
+    }
+}
+
 do {
     let args = try Arguments(Array(CommandLine.arguments.dropFirst()))
     print("OpenBLAS: \(String(cString: openblas_get_config()))")
     switch args.benchmark {
     case "b1": try benchmarkB1(args)
-    default: throw DMFTError.invalidInput("unknown benchmark '\(args.benchmark)' (available: b1)")
+    case "b3": try benchmarkB3(args)
+    case "b4": try benchmarkB4(args)
+    default: throw DMFTError.invalidInput("unknown benchmark '\(args.benchmark)' (available: b1, b3, b4)")
     }
 } catch {
     FileHandle.standardError.write(Data("dmft-bench: \(error)\n".utf8))
