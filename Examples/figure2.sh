@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 source Examples/lib/paper-figure.sh
 swift build -c release --product dmft >/dev/null
-paper_figure figure2 100 0.05 1 10 "10 20 40" \
+PANELS=error,a,Cd_t0,nu paper_figure figure2 100 0.05 1 10 "10 20 40" \
   --alpha 0.4 --noise 0.6 --init meanfield --a0 1 --h 0.9,0,0.16666666666666666

@@ -2,11 +2,11 @@
 
   provenance.py checksum RUN.csv
       sets "csv_sha256" to the SHA-256 of RUN.csv.
-  provenance.py discretisation RUN.csv HALF.csv
-      RUN.csv is a first-order DMFT solution at step η, HALF.csv the same problem at η/2.
+  provenance.py discretisation RUN.csv DOUBLE.csv
+      RUN.csv is a first-order DMFT solution at step η, DOUBLE.csv the same problem at 2η.
       Their difference at common times estimates the O(η) error of RUN.csv: y(η) − y* ≈ Cη and
-      y(η/2) − y* ≈ Cη/2, so |y(η) − y*| ≈ 2|y(η) − y(η/2)|. Stores, per observable, the
-      maximum of that estimate over time as "discretisation_error".
+      y(2η) − y* ≈ 2Cη, so |y(η) − y*| ≈ |y(2η) − y(η)|. Stores, per observable, the maximum
+      of that estimate over time as "discretisation_error".
 """
 import csv
 import hashlib
@@ -38,16 +38,16 @@ def main():
         with open(run, "rb") as f:
             update(run, "csv_sha256", hashlib.sha256(f.read()).hexdigest())
     elif mode == "discretisation":
-        coarse, fine = load(run), load(sys.argv[3])
-        # Nested grids from t = 0: row 2k at η/2 is the time of row k at η.
-        assert len(fine) == 2 * len(coarse) - 1, "HALF.csv must be the same run at half the step"
+        fine, coarse = load(run), load(sys.argv[3])
+        # Nested grids from t = 0: row 2k at η is the time of row k at 2η.
+        assert len(fine) == 2 * len(coarse) - 1, "DOUBLE.csv must be the same run at twice the step"
         errors = {}
         for k, row in enumerate(coarse):
             match = fine[2 * k]
             assert abs(float(match["t"]) - float(row["t"])) < 1e-9
             for name, value in row.items():
                 if name != "t":
-                    errors[name] = max(errors.get(name, 0.0), 2 * abs(float(value) - float(match[name])))
+                    errors[name] = max(errors.get(name, 0.0), abs(float(value) - float(match[name])))
         update(run, "discretisation_error", errors)
     else:
         sys.exit(f"unknown mode {mode}")
