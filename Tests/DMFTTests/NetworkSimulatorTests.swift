@@ -1,6 +1,24 @@
+import CNumerics
+import Foundation
 import XCTest
 
 @testable import DMFT
+
+/// Thread-safe record of progress reports.
+private final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Double] = []
+    func add(_ x: Double) {
+        lock.lock()
+        values.append(x)
+        lock.unlock()
+    }
+    var last: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return values.max() ?? -1
+    }
+}
 
 /// Tests of the real two-layer network simulator (`NetworkSimulator`): analytic gradients,
 /// the SGD-step ↔ gradient-flow time mapping, determinism, the closed-form test error, and a
@@ -225,6 +243,21 @@ final class NetworkSimulatorTests: XCTestCase {
         let ensemble = try sim.simulate(problem, runs: 3)
         XCTAssertEqual(ensemble, try sim.simulate(problem, runs: 3))
         XCTAssertNotNil(ensemble["e_train_se"])
+        // Concurrent realisations (single-threaded BLAS) give the same numbers as one at a time.
+        var concurrent = sim
+        concurrent.concurrentRuns = 2
+        var wider = sim
+        wider.concurrentRuns = 3
+        let progress = ProgressLog()
+        let parallel = try concurrent.simulate(problem, runs: 3, control: RunControl(progress: { progress.add($0) }))
+        XCTAssertEqual(parallel, try wider.simulate(problem, runs: 3))
+        let savedThreads = openblas_get_num_threads()
+        openblas_set_num_threads(1)
+        let oneByOne = try (0..<3).map { try sim.run(problem, realisation: $0) }
+        openblas_set_num_threads(savedThreads)
+        XCTAssertEqual(parallel, EnsembleAverage.average(oneByOne))
+        XCTAssertEqual(openblas_get_num_threads(), savedThreads, "BLAS threading restored")
+        XCTAssertEqual(progress.last, 1, accuracy: 1e-12)
         // At t = 0 both errors start near ½[τ² + ‖φ‖² + a₀² h(1)/m].
         XCTAssertEqual(first[.testError]![0], problem.initialError, accuracy: 0.3 * problem.initialError)
     }
@@ -259,6 +292,25 @@ final class NetworkSimulatorTests: XCTestCase {
                 XCTAssertEqual(sampled.mean, closed, accuracy: 4 * sampled.standardError)
             }
         }
+    }
+
+    func testFrozenSecondLayerStaysFixedAndFirstLayerStaysOnTheSphere() throws {
+        let problem = try TrainingProblem(
+            width: 6, alpha: 0.5, noise: 0.3, covariance: CovarianceModel(h: Self.cubic, phiHat: Self.cubic),
+            initialization: .lazy(gamma0: 0.5), trainSecondLayer: false)
+        let sim = NetworkSimulator(dimension: 80, learningRate: 0.1, batchSize: 40, duration: 2, recordInterval: 1, seed: 4)
+        let trainer = try NetworkTrainer(
+            problem: problem, simulator: sim, realisation: 0, initialSecondLayer: [1, -1, 2, 0.5, 0, 3])
+        let trajectory = try trainer.train(duration: 2, recordInterval: 1, control: RunControl())
+        XCTAssertEqual(trainer.secondLayer, [1, -1, 2, 0.5, 0, 3])
+        XCTAssertEqual(trajectory[.secondLayer]!, [5.5 / 6, 5.5 / 6, 5.5 / 6])
+        XCTAssertEqual(trajectory[.secondLayerL1]!.last!, 7.5 / 6, accuracy: 1e-15)
+        let w = trainer.weights
+        for i in 0..<6 {
+            let norm2 = (0..<80).reduce(0) { $0 + w[i * 80 + $1] * w[i * 80 + $1] }
+            XCTAssertEqual(norm2, 1, accuracy: 1e-13)
+        }
+        XCTAssertLessThan(trajectory[.diagonalCorrelationToStart]!.last!, 0.999, "the first layer moved")
     }
 
     func testInvalidInputsAreRejected() throws {
@@ -311,11 +363,15 @@ final class NetworkSimulatorTests: XCTestCase {
     /// training sample, `|<w, x_μ>|` grows towards √d and the train error explodes while the
     /// test error stays moderate — 1 run of 128 at t ≤ 2; none at η ≤ 0.05.)
     ///
-    /// The DMFT is the n, d → ∞ limit at fixed m, ᾱ of a Gaussian approximation, so agreement is
-    /// only approximate: at d = 200 each run's v and C_o carry O(1/√d) ≈ 0.07 fluctuations and the
-    /// averages O(1/d) biases; the SGD noise (B = n/4) adds more. The bounds below are loose
-    /// sanity bounds (a fraction of the quantities' ranges) that any sign, factor or time-mapping
-    /// error would exceed by far.
+    /// The DMFT is the n, d → ∞ limit at fixed m, ᾱ of a Gaussian approximation of the residuals,
+    /// so agreement is only approximate: at d = 200 each run's v and C_o carry O(1/√d) ≈ 0.07
+    /// fluctuations, and the real network is not the Gaussian-process model. Measured while
+    /// writing this test (full-batch GD, dt = 0.005): at t = 2 the network's e_train ≈ 0.082 and
+    /// a ≈ 1.042 for d = 200, 800 and 1600 alike, against the DMFT's 0.112 and 1.092 — a gap
+    /// that does not shrink with d — while at α = 50 (ᾱ = 200) network and DMFT agree to ≈ 0.3%
+    /// (both then follow population gradient flow). The bounds below are loose sanity bounds
+    /// (fractions of the quantities' ranges) that any sign, factor or time-mapping error would
+    /// exceed by far; e_train gets the widest because the real network overfits faster.
     func testRoughAgreementWithDMFT() throws {
         let problem = try TrainingProblem(
             width: 4, alpha: 0.5, noise: 0.3, covariance: CovarianceModel(h: Self.cubic, phiHat: Self.cubic),
@@ -336,7 +392,7 @@ final class NetworkSimulatorTests: XCTestCase {
         }
         print(report + "max |net − DMFT|: \(worst)")
         let e0 = problem.initialError   // ½(τ² + ‖φ‖² + a₀² h(1)/m) ≈ 0.71
-        XCTAssertLessThan(worst["e_train"]!, 0.1 * e0)
+        XCTAssertLessThan(worst["e_train"]!, 0.15 * e0)
         XCTAssertLessThan(worst["e_test"]!, 0.1 * e0)
         XCTAssertLessThan(worst["a"]!, 0.1)
         XCTAssertLessThan(worst["v"]!, 0.1)
