@@ -95,10 +95,7 @@ public struct GaussianModelSimulator: Sendable {
         control: RunControl = RunControl()
     ) throws -> Trajectory {
         try validate(problem, initialSecondLayer: initialSecondLayer, concurrentRealisations: 1)
-        let progress = SharedRuns(count: 0, totalSteps: stepCount + 1, progress: control.progress)
-        return try integrate(
-            problem, realisation: realisation, initialSecondLayer: initialSecondLayer,
-            isCancelled: control.isCancelled, stepsDone: { progress.addSteps($0) })
+        return try integrate(problem, realisation: realisation, initialSecondLayer: initialSecondLayer, control: control)
     }
 
     /// `runs` realisations `0..<runs`, averaged with `EnsembleAverage` (mean of every observable
@@ -115,29 +112,10 @@ public struct GaussianModelSimulator: Sendable {
         guard runs >= 1 else { throw DMFTError.invalidInput("number of realisations must be ≥ 1, got \(runs)") }
         let workers = min(runs, max(1, ProcessInfo.processInfo.activeProcessorCount))
         try validate(problem, initialSecondLayer: initialSecondLayer, concurrentRealisations: workers)
-        let shared = SharedRuns(count: runs, totalSteps: runs * (stepCount + 1), progress: control.progress)
-        let cancelled = control.isCancelled
-        let previousThreads = openblas_get_num_threads()
-        if workers > 1 { openblas_set_num_threads(1) }
-        defer { if workers > 1 { openblas_set_num_threads(previousThreads) } }
-        DispatchQueue.concurrentPerform(iterations: runs) { r in
-            if shared.hasFailed { return }
-            do {
-                let trajectory = try integrate(
-                    problem, realisation: r, initialSecondLayer: initialSecondLayer,
-                    isCancelled: { shared.hasFailed || (cancelled?() ?? false) },
-                    stepsDone: { shared.addSteps($0) })
-                shared.store(trajectory, at: r)
-            } catch {
-                shared.fail(error)
-            }
+        let trajectories = try EnsembleRunner.run(runs: runs, workers: workers, control: control) { r, inner in
+            try integrate(problem, realisation: r, initialSecondLayer: initialSecondLayer, control: inner)
         }
-        if let error = shared.firstError {
-            // A realisation that stopped because another failed reports `.cancelled`; the
-            // original failure is the one kept (it was stored first).
-            throw error
-        }
-        return EnsembleAverage.average(shared.results.map { $0! })
+        return EnsembleAverage.average(trajectories)
     }
 
     /// Times `steps` GD steps (gradient evaluation + update) of realisation 0 of `problem`,
@@ -220,15 +198,13 @@ public struct GaussianModelSimulator: Sendable {
     ) throws -> Trajectory {
         try validate(problem, initialSecondLayer: nil, concurrentRealisations: 1)
         return try integrate(
-            problem, realisation: realisation, initialSecondLayer: nil, isCancelled: nil, stepsDone: nil,
-            atStart: atStart)
+            problem, realisation: realisation, initialSecondLayer: nil, control: RunControl(), atStart: atStart)
     }
 
     /// The time loop of one realisation. Assumes `validate` passed.
     private func integrate(
         _ problem: TrainingProblem, realisation: Int, initialSecondLayer: [Double]?,
-        isCancelled: (() -> Bool)?, stepsDone: ((Int) -> Void)?,
-        atStart: ((GaussianModelRealisation) -> Void)? = nil
+        control: RunControl, atStart: ((GaussianModelRealisation) -> Void)? = nil
     ) throws -> Trajectory {
         let sim = try GaussianModelRealisation(
             problem: problem, dimension: dimension, samples: sampleCount(problem),
@@ -239,9 +215,8 @@ public struct GaussianModelSimulator: Sendable {
         var trajectory = Trajectory(observables: FiniteWidthObservables.columns)
         trajectory.reserveCapacity(steps / every + 2)
         let reportEvery = max(1, steps / 100)
-        var reported = 0
         for k in 0...steps {
-            if let isCancelled, isCancelled() { throw DMFTError.cancelled }
+            if let isCancelled = control.isCancelled, isCancelled() { throw DMFTError.cancelled }
             let t = Double(k) * step
             let risk = sim.evaluate()
             guard risk.isFinite else {
@@ -259,50 +234,10 @@ public struct GaussianModelSimulator: Sendable {
             } catch DMFTError.diverged(let why) {
                 throw DMFTError.diverged("\(why) at t = \(fmt(t)) (d = \(dimension)); reduce the GD step (now \(step))")
             }
-            if let stepsDone, (k + 1) % reportEvery == 0 {
-                stepsDone(k + 1 - reported)
-                reported = k + 1
-            }
+            if (k + 1) % reportEvery == 0 { control.progress?(Double(k + 1) / Double(steps + 1)) }
         }
-        stepsDone?(steps + 1 - reported)
+        control.progress?(1)
         return trajectory
-    }
-}
-
-/// Results and progress shared by the parallel realisations of `simulate` (a single `run` uses
-/// it for progress only).
-private final class SharedRuns: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Trajectory?]
-    private var error: (any Error)?
-    private var done = 0
-    private var lastReported = -1.0
-    private let totalSteps: Int
-    private let progress: (@Sendable (Double) -> Void)?
-
-    init(count: Int, totalSteps: Int, progress: (@Sendable (Double) -> Void)?) {
-        storage = Array(repeating: nil, count: count)
-        self.totalSteps = totalSteps
-        self.progress = progress
-    }
-
-    var hasFailed: Bool { lock.withLock { error != nil } }
-    var firstError: (any Error)? { lock.withLock { error } }
-    var results: [Trajectory?] { lock.withLock { storage } }
-
-    func store(_ t: Trajectory, at r: Int) { lock.withLock { storage[r] = t } }
-    func fail(_ e: any Error) { lock.withLock { if error == nil { error = e } } }
-
-    /// Reports progress under the lock, so the callback is called serially with increasing values.
-    func addSteps(_ count: Int) {
-        guard let progress else { return }
-        lock.withLock {
-            done += count
-            let f = Double(done) / Double(totalSteps)
-            guard f - lastReported >= 0.01 || done == totalSteps else { return }
-            lastReported = f
-            progress(f)
-        }
     }
 }
 

@@ -140,35 +140,11 @@ public struct NetworkSimulator: Sendable {
         try validate(problem)
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let workers = min(runs, concurrentRuns == 0 ? cores : concurrentRuns)
-        let ensemble = EnsembleProgress(runs: runs, progress: control.progress, isCancelled: control.isCancelled)
-        let work: @Sendable (Int) -> Void = { _ in
-            while let r = ensemble.nextRun() {
-                if ensemble.shouldStop() {
-                    ensemble.fail(DMFTError.cancelled)
-                    return
-                }
-                do {
-                    let trainer = try NetworkTrainer(
-                        problem: problem, simulator: self, realisation: r, initialSecondLayer: nil)
-                    let inner = RunControl(
-                        progress: { f in ensemble.report(run: r, fraction: f) },
-                        isCancelled: { ensemble.shouldStop() })
-                    ensemble.store(
-                        try trainer.train(duration: duration, recordInterval: recordInterval, control: inner), run: r)
-                } catch {
-                    ensemble.fail(error)
-                }
-            }
+        let trajectories = try EnsembleRunner.run(runs: runs, workers: workers, control: control) { r, inner in
+            let trainer = try NetworkTrainer(problem: problem, simulator: self, realisation: r, initialSecondLayer: nil)
+            return try trainer.train(duration: duration, recordInterval: recordInterval, control: inner)
         }
-        if workers == 1 {
-            work(0)
-        } else {
-            let saved = openblas_get_num_threads()
-            openblas_set_num_threads(1)
-            defer { openblas_set_num_threads(saved) }
-            DispatchQueue.concurrentPerform(iterations: workers, execute: work)
-        }
-        return EnsembleAverage.average(try ensemble.results())
+        return EnsembleAverage.average(trajectories)
     }
 
     /// Measured throughput for benchmarks: runs `steps` SGD steps on realisation 0 (set-up
@@ -250,73 +226,6 @@ public struct NetworkSimulator: Sendable {
                 "with an explicit activation σ and a single-index problem, give the target φ explicitly too "
                     + "(φ cannot be recovered from φ̂ without σ's signed Hermite coefficients)")
         }
-    }
-}
-
-/// Shared bookkeeping of an ensemble whose realisations may run concurrently: hands out run
-/// indices, collects trajectories, aggregates progress and remembers the first error.
-private final class EnsembleProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private let runs: Int
-    private let progress: (@Sendable (Double) -> Void)?
-    private let isCancelled: (@Sendable () -> Bool)?
-    private var next = 0
-    private var fractions: [Double]
-    private var trajectories: [Trajectory?]
-    private var firstError: Error?
-
-    init(runs: Int, progress: (@Sendable (Double) -> Void)?, isCancelled: (@Sendable () -> Bool)?) {
-        self.runs = runs
-        self.progress = progress
-        self.isCancelled = isCancelled
-        fractions = Array(repeating: 0, count: runs)
-        trajectories = Array(repeating: nil, count: runs)
-    }
-
-    /// The next realisation to run, or `nil` when all are handed out or a run failed.
-    func nextRun() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard firstError == nil, next < runs else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func report(run: Int, fraction: Double) {
-        guard let progress else { return }
-        lock.lock()
-        fractions[run] = fraction
-        let total = fractions.reduce(0, +) / Double(runs)
-        lock.unlock()
-        progress(total)
-    }
-
-    /// Whether a run should stop: cancelled from outside, or another run failed.
-    func shouldStop() -> Bool {
-        if let isCancelled, isCancelled() { return true }
-        lock.lock()
-        defer { lock.unlock() }
-        return firstError != nil
-    }
-
-    func store(_ trajectory: Trajectory, run: Int) {
-        lock.lock()
-        trajectories[run] = trajectory
-        lock.unlock()
-    }
-
-    func fail(_ error: Error) {
-        lock.lock()
-        if firstError == nil { firstError = error }
-        lock.unlock()
-    }
-
-    /// All trajectories in run order, or the first error.
-    func results() throws -> [Trajectory] {
-        lock.lock()
-        defer { lock.unlock() }
-        if let firstError { throw firstError }
-        return trajectories.map { $0! }
     }
 }
 
