@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
-swift test -c release "$@"
+swift test -c release --disable-swift-testing "$@"
