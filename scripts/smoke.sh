@@ -28,8 +28,10 @@ expect_refusal() {
   grep -q . "$tmp/err" || fail "$what: no message"
   [ ! -e "$tmp/bad.csv" ] || fail "$what: wrote a CSV"
 }
+echo '{"problem": {"widht": 7}}' > "$tmp/typo.json"
+expect_refusal "misspelt config key" --config "$tmp/typo.json"
 expect_refusal "negative h coefficient" --h 0.9,-0.1
 expect_refusal "unknown init" --init sideways
 expect_refusal "non-numeric h" --h 0.9,x
 expect_refusal "diverging step" --width 100 --init lazy --gamma0 1 --h 0.9,0.5 --dt 0.05 --tmax 5
-echo "smoke: 6 passed, 0 failed"
+echo "smoke: 7 passed, 0 failed"

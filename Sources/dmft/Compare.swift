@@ -53,8 +53,11 @@ struct Compare: ParsableCommand {
             guard !chosen.isEmpty else { throw DMFTError.invalidInput("--models is empty") }
             let range = try parseWindow()
             let theory = try solveDMFT(spec: spec, dt: dt, tmax: tmax)
-            let theoryPath = outDir + "/dmft.csv"
-            try RunOutput.write(theory.solution.trajectory, metadata: theory.metadata(spec: spec), to: theoryPath)
+            // Everything is computed before anything is written: a failure or Ctrl-C halfway
+            // leaves no partial set of outputs.
+            var outputs: [(trajectory: Trajectory, metadata: RunMetadata, path: String)] = [
+                (theory.solution.trajectory, theory.metadata(spec: spec), outDir + "/dmft.csv"),
+            ]
             var experiments: [(name: String, trajectory: Trajectory)] = []
             var metricsCSV = "model,observable,points,max_abs,rms_abs,max_in_se,rms_in_se\n"
             var summary: [String] = []
@@ -68,14 +71,15 @@ struct Compare: ParsableCommand {
                     command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: theory.problem,
                     solver: result.settings, trajectory: result.trajectory, wallTime: wall, started: started,
                     warnings: [])
-                try RunOutput.write(result.trajectory, metadata: metadata, to: "\(outDir)/\(model.rawValue).csv")
+                outputs.append((result.trajectory, metadata, "\(outDir)/\(model.rawValue).csv"))
                 experiments.append((model.rawValue, result.trajectory))
                 for d in TrajectoryComparison.deviations(
                     theory: theory.solution.trajectory, experiment: result.trajectory, window: range)
                 {
                     let fields = [d.maxAbsolute, d.rmsAbsolute, d.maxInStandardErrors, d.rmsInStandardErrors]
+                    // Ratios to a zero standard error (a single run) are left empty, not NaN.
                     metricsCSV += "\(model.rawValue),\(d.observable),\(d.points),"
-                        + fields.map { String(format: "%.6g", $0) }.joined(separator: ",") + "\n"
+                        + fields.map { $0.isFinite ? String(format: "%.6g", $0) : "" }.joined(separator: ",") + "\n"
                     summary.append(
                         model.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0) + " "
                             + d.observable.padding(toLength: 8, withPad: " ", startingAt: 0)
@@ -85,6 +89,7 @@ struct Compare: ParsableCommand {
             }
             let combined = TrajectoryComparison.combine(
                 theory: ("dmft", theory.solution.trajectory), experiments: experiments)
+            for output in outputs { try RunOutput.write(output.trajectory, metadata: output.metadata, to: output.path) }
             try AtomicFile.write(TrajectoryCSV.render(combined), to: outDir + "/combined.csv")
             try AtomicFile.write(metricsCSV, to: outDir + "/metrics.csv")
             let m = theory.problem.width

@@ -41,6 +41,9 @@ struct SolveResult {
 /// Runs the uniform-grid SymmDMFT solver with a progress bar; prints its warnings.
 func solveDMFT(spec: ProblemSpec, dt requestedStep: Double?, tmax: Double, maxMemoryGB: Double = 8) throws -> SolveResult {
     let problem = try spec.makeProblem()
+    guard maxMemoryGB.isFinite && maxMemoryGB > 0 && maxMemoryGB < 1e6 else {
+        throw DMFTError.invalidInput("--max-memory-gb must be a positive number of gigabytes, got \(maxMemoryGB)")
+    }
     let dt = requestedStep ?? UniformEulerSolver.suggestedStep(for: problem)
     var solver = UniformEulerSolver(step: dt, duration: tmax)
     solver.memoryLimitBytes = Int(maxMemoryGB * 1e9)
@@ -48,7 +51,7 @@ func solveDMFT(spec: ProblemSpec, dt requestedStep: Double?, tmax: Double, maxMe
     let solution = try solver.solve(problem, control: Terminal.runControl(label: "dmft solve"))
     let wall = Date().timeIntervalSince(started)
     for w in solution.warnings { Terminal.printError("warning: \(w)") }
-    let settings = ["name": "uniform-euler", "dt": "\(dt)", "tmax": "\(tmax)", "steps": "\(solver.stepCount)", "order": "1"]
+    let settings = ["name": "uniform-euler", "dt": "\(solver.gridStep)", "dt_requested": "\(dt)", "tmax": "\(tmax)", "steps": "\(solver.stepCount)", "order": "1"]
     return SolveResult(problem: problem, solution: solution, settings: settings, started: started, wallTime: wall)
 }
 

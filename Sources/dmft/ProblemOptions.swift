@@ -44,10 +44,12 @@ struct ProblemOptions: ParsableArguments {
     @Option(name: .customLong("hermite-degree"), help: "Hermite degree kept for --activation/--target. Default 12.")
     var hermiteDegree: Int?
 
-    @Flag(name: .customLong("freeze-second-layer"), help: "Keep a fixed at its initial value.")
-    var freezeSecondLayer = false
+    @Flag(name: .customLong("freeze-second-layer"), inversion: .prefixedNo,
+          help: "Keep a fixed at its initial value (default: trained, or as in --config).")
+    var freezeSecondLayer: Bool?
 
-    /// The problem described by `--config` (if any) with the flags applied on top.
+    /// The problem described by `--config` (if any) with the flags applied on top; a flag
+    /// that gives σ or φ another way clears the config's conflicting form of it.
     func spec(default fallback: ProblemSpec = ProblemSpec()) throws -> ProblemSpec {
         var s = fallback
         if let config {
@@ -62,22 +64,31 @@ struct ProblemOptions: ParsableArguments {
         if let initialization { s.initialization = initialization }
         if let a0 { s.a0 = a0 }
         if let gamma0 { s.gamma0 = gamma0 }
-        if let h { s.h = try parseCoefficientList(h, what: "--h"); s.activation = nil }
+        if let h { s.h = try parseCoefficientList(h, what: "--h"); s.activation = nil; s.target = nil }
         if let phiHat { s.phiHat = try parseCoefficientList(phiHat, what: "--phihat") }
         if let phiNorm2 { s.phiNorm2 = phiNorm2 }
-        if let activation { s.activation = activation; s.h = nil }
+        if let activation { s.activation = activation; s.h = nil; s.phiHat = nil; s.phiNorm2 = nil }
         if let target { s.target = target }
         if let hermiteDegree { s.hermiteDegree = hermiteDegree }
-        if freezeSecondLayer { s.freezeSecondLayer = true }
+        if let freezeSecondLayer { s.freezeSecondLayer = freezeSecondLayer }
         return s
     }
 
+    /// A sidecar (`{"problem": {…}, …}`) or a bare problem object. Unknown keys are refused
+    /// (a misspelt key would otherwise silently fall back to its default).
     private static func decodeSpec(_ data: Data, path: String) throws -> ProblemSpec {
-        struct Wrapped: Decodable { let problem: ProblemSpec }
-        let decoder = JSONDecoder()
+        guard let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ValidationError("config file \(path) is not a JSON object")
+        }
+        let object = (top["problem"] as? [String: Any]) ?? top
+        let unknown = Set(object.keys).subtracting(ProblemSpec.CodingKeys.allCases.map(\.rawValue))
+        guard unknown.isEmpty else {
+            throw ValidationError(
+                "config file \(path): unknown key(s) \(unknown.sorted().joined(separator: ", ")); known: "
+                    + ProblemSpec.CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         do {
-            if let wrapped = try? decoder.decode(Wrapped.self, from: data) { return wrapped.problem }
-            return try decoder.decode(ProblemSpec.self, from: data)
+            return try JSONDecoder().decode(ProblemSpec.self, from: JSONSerialization.data(withJSONObject: object))
         } catch {
             throw ValidationError("config file \(path) is not a valid problem description: \(error)")
         }

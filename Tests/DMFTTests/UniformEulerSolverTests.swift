@@ -179,6 +179,15 @@ final class UniformEulerSolverTests: XCTestCase {
             XCTAssertTrue(message.contains("--dt"), message)
         }
         XCTAssertLessThan(UniformEulerSolver.suggestedStep(for: p), 0.02)
+        // Here any step past the warning threshold also overshoots the Gram bound of C_o in
+        // its first step. With h = q²/2 (h'(0) = 0) the only stiff term is the diagonal one,
+        // rate α a² h'(1)/m = αγ₀²h'(1) = 2.7: dt = 0.5 gives dt·rate = 1.35, which is warned
+        // about before the run (one step is taken; longer runs at this step go on to diverge).
+        let diagonalOnly = try TrainingProblem(
+            width: 10, alpha: 0.3, noise: 0.5, covariance: CovarianceModel(h: [0, 0.5]),
+            initialization: .lazy(gamma0: 3), trainSecondLayer: false)
+        let warned = try solve(diagonalOnly, step: 0.5, duration: 0.5)
+        XCTAssertTrue(warned.warnings.contains { $0.contains("stability limit") }, "\(warned.warnings)")
     }
 
     func testBadSettingsAreRefused() throws {
@@ -193,6 +202,17 @@ final class UniformEulerSolverTests: XCTestCase {
             width: 0, alpha: 0.3, noise: 0.1, covariance: CovarianceModel(h: [1]), initialization: .meanField(a0: 1)))
         XCTAssertThrowsError(try TrainingProblem(
             width: 3, alpha: -1, noise: 0.1, covariance: CovarianceModel(h: [1]), initialization: .meanField(a0: 1)))
+    }
+
+    /// A final time that is not a multiple of the step: the step shrinks so the grid ends at tmax.
+    func testGridEndsAtFinalTime() throws {
+        let solver = UniformEulerSolver(step: 0.3, duration: 1)
+        XCTAssertEqual(solver.stepCount, 4)
+        XCTAssertEqual(solver.gridStep, 0.25, accuracy: 1e-15)
+        let sol = try solver.solve(try singleIndexMeanField(width: 5))
+        XCTAssertEqual(sol.trajectory.time.last!, 1, accuracy: 1e-12)
+        XCTAssertTrue(sol.warnings.contains { $0.contains("reduced") }, "\(sol.warnings)")
+        XCTAssertThrowsError(try UniformEulerSolver(step: 1e-300, duration: 1).solve(try singleIndexMeanField(width: 5)))
     }
 
     func testCancellationStopsTheRun() throws {

@@ -22,13 +22,6 @@ public struct GaussHermiteRule: Sendable {
         nodes = (0..<points).map { x[$0] }
         weights = (0..<points).map { w[$0] / total }
     }
-
-    /// `E f(G)` for `G ~ N(0, 1)`.
-    public func expectation(_ f: (Double) -> Double) -> Double {
-        var s = 0.0
-        for i in 0..<nodes.count { s += weights[i] * f(nodes[i]) }
-        return s
-    }
 }
 
 /// Normalised Hermite coefficients of a function of a standard Gaussian.

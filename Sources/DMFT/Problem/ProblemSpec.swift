@@ -65,7 +65,8 @@ public struct ProblemSpec: Codable, Sendable, Equatable {
             trainSecondLayer: !freezeSecondLayer)
     }
 
-    enum CodingKeys: String, CodingKey {
+    /// The JSON keys (the command-line flag names where they exist).
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case width, alpha, noise, initialization = "init", a0, gamma0, h, phiHat = "phihat",
             phiNorm2 = "phi_norm2", activation, target, hermiteDegree = "hermite_degree",
             freezeSecondLayer = "freeze_second_layer"

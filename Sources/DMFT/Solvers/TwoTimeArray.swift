@@ -26,7 +26,7 @@ final class TwoTimeArray: @unchecked Sendable {
     /// Pointer to the start of row `k`.
     @inline(__always) func row(_ k: Int) -> UnsafeMutablePointer<Double> { base + k * n }
 
-    /// Rows `0…rows−1`, columns `0…columns−1`, as nested arrays (for inspection and tests).
+    /// Rows `0…rows−1`, each from column 0 to the diagonal, as nested arrays (for inspection and tests).
     func lowerRows(_ rows: Int) -> [[Double]] {
         (0..<rows).map { k in Array(UnsafeBufferPointer(start: row(k), count: k + 1)) }
     }

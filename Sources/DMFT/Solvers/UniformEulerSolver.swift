@@ -51,9 +51,9 @@ public struct DMFTSolution: Sendable {
 /// Memory: six (N+1)² arrays of doubles, N = duration/step; N = 5000 needs 1.2 GB,
 /// N = 10⁴ 4.8 GB. Explicit Euler is stable only for `step · α a² (2h'(0) + h'(1)/m) ≲ 2`.
 public struct UniformEulerSolver: Sendable {
-    /// Time step η.
+    /// Requested time step; the step used is `gridStep` (≤ this), so that the grid ends at `duration`.
     public var step: Double
-    /// Final time; the grid is `t_k = kη`, `k = 0…N`, `N = round(duration/η)`.
+    /// Final time; the grid is `t_k = k·gridStep`, `k = 0…N`, `N = ⌈duration/step⌉`.
     public var duration: Double
     /// Refuse runs whose two-time arrays would need more than this (default 8 GB).
     public var memoryLimitBytes: Int = 8_000_000_000
@@ -72,12 +72,19 @@ public struct UniformEulerSolver: Sendable {
         return min(0.05, rate > 0 ? 0.5 / rate : 0.05)
     }
 
-    /// Number of steps N.
-    public var stepCount: Int { Int((duration / step).rounded()) }
+    /// Number of steps `N = ⌈duration/step⌉` (capped at 10⁹ for absurd inputs, which `solve` refuses).
+    public var stepCount: Int {
+        let n = (duration / step * (1 - 1e-12)).rounded(.up)
+        return n.isFinite && n >= 0 ? Int(min(n, 1e9)) : Int(1e9)
+    }
+
+    /// The step actually used, `duration/N`: the requested step, or slightly less when
+    /// `duration` is not a multiple of it.
+    public var gridStep: Double { duration / Double(max(stepCount, 1)) }
 
     /// Bytes of two-time storage a run needs.
-    public var memoryNeeded: Int {
-        (keepTwoTimeFunctions ? 7 : 6) * TwoTimeArray.bytes(size: stepCount + 1)
+    public var memoryNeeded: Double {
+        Double(keepTwoTimeFunctions ? 7 : 6) * Double(stepCount + 1) * Double(stepCount + 1) * 8
     }
 
     /// Integrates `problem` on `[0, duration]`.
@@ -90,19 +97,23 @@ public struct UniformEulerSolver: Sendable {
             throw DMFTError.invalidInput("duration (tmax) must be positive, got \(duration)")
         }
         guard stepCount >= 1 else { throw DMFTError.invalidInput("tmax \(duration) is shorter than one step \(step)") }
-        guard memoryNeeded <= memoryLimitBytes else {
+        guard memoryNeeded <= Double(memoryLimitBytes) else {
             throw DMFTError.invalidInput(
-                "N = \(stepCount) steps need \(memoryNeeded / 1_000_000) MB of two-time storage (limit "
+                "N = \(stepCount) steps need \(Int(memoryNeeded / 1e6)) MB of two-time storage (limit "
                     + "\(memoryLimitBytes / 1_000_000) MB); increase the step or shorten tmax")
         }
         var warnings: [String] = []
-        let rate0 = problem.stiffRate(secondLayer: problem.initialSecondLayer)
-        if step * rate0 > 1 {
-            warnings.append(
-                "dt = \(step) is near or beyond the explicit-Euler stability limit at t = 0 "
-                    + "(dt·α a²(2h'(0)+h'(1)/m) = \(fmt(step * rate0)) > 1); dt ≤ \(fmt(0.5 / rate0)) is safe")
+        let eta = gridStep
+        if abs(eta - step) > 1e-12 * step {
+            warnings.append("dt reduced from \(step) to \(eta) so that the grid ends at tmax = \(duration)")
         }
-        var state = try EulerState(problem: problem, steps: stepCount, step: step, keep: keepTwoTimeFunctions)
+        let rate0 = problem.stiffRate(secondLayer: problem.initialSecondLayer)
+        if eta * rate0 > 1 {
+            warnings.append(
+                "dt = \(fmt(eta)) is near or beyond the explicit-Euler stability limit at t = 0 "
+                    + "(dt·α a²(2h'(0)+h'(1)/m) = \(fmt(eta * rate0)) > 1); dt ≤ \(fmt(0.5 / rate0)) is safe")
+        }
+        var state = try EulerState(problem: problem, steps: stepCount, step: eta, keep: keepTwoTimeFunctions)
         var trajectory = Trajectory(observables: Observable.dmftColumns)
         trajectory.reserveCapacity(stepCount + 1)
         let reportEvery = max(1, stepCount / 100)
