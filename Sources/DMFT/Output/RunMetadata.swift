@@ -93,12 +93,21 @@ public enum RunOutput {
         return url.deletingPathExtension().appendingPathExtension("json").path
     }
 
-    /// Writes both files atomically (CSV first, so a sidecar never describes a missing CSV).
+    /// Writes both files so that neither is ever half-written and a new CSV never sits next
+    /// to an old sidecar: both are first written in full to temporary files beside their
+    /// destinations, then atomically renamed over them (sidecar first).
     public static func write(_ trajectory: Trajectory, metadata: RunMetadata, to csvPath: String) throws {
         guard trajectory.isFinite else {
             throw DMFTError.diverged("refusing to write \(csvPath): the trajectory has non-finite values")
         }
-        try AtomicFile.write(TrajectoryCSV.render(trajectory), to: csvPath)
-        try AtomicFile.write(metadata.json(), to: sidecarPath(for: csvPath))
+        let jsonPath = sidecarPath(for: csvPath)
+        let staged = [(csvPath + ".partial", csvPath), (jsonPath + ".partial", jsonPath)]
+        try AtomicFile.write(TrajectoryCSV.render(trajectory), to: staged[0].0)
+        try AtomicFile.write(metadata.json(), to: staged[1].0)
+        for (temporary, final) in staged.reversed() where rename(temporary, final) != 0 {
+            let reason = String(cString: strerror(errno))
+            for (temporary, _) in staged { try? FileManager.default.removeItem(atPath: temporary) }
+            throw DMFTError.io("cannot move \(final) into place: \(reason)")
+        }
     }
 }
