@@ -22,4 +22,5 @@ static inline const gsl_integration_fixed_type *dmft_gauss_hermite_type(void) {
     return gsl_integration_fixed_hermite;
 }
 static inline const gsl_rng_type *dmft_rng_mt19937(void) { return gsl_rng_mt19937; }
+static inline const gsl_odeiv2_step_type *dmft_ode_rk8pd(void) { return gsl_odeiv2_step_rk8pd; }
 #endif
