@@ -40,18 +40,17 @@ struct Arguments {
     }
 }
 
-/// dgemv (n×n, row-major, no transpose) rate in GFLOP/s, best of `repeats` × 20 calls.
-func measuredDgemvRate(n: Int, repeats: Int) -> Double {
-    let a = (0..<(n * n)).map { _ in Double.random(in: -1...1) }
-    let x = (0..<n).map { _ in Double.random(in: -1...1) }
-    var y = [Double](repeating: 0, count: n)
+/// Seconds per dgemv call (rows × columns, row-major, no transpose), best of `repeats` × 20 calls.
+func measuredDgemvTime(rows: Int, columns: Int, repeats: Int) -> Double {
+    let a = (0..<(rows * columns)).map { _ in Double.random(in: -1...1) }
+    let x = (0..<columns).map { _ in Double.random(in: -1...1) }
+    var y = [Double](repeating: 0, count: rows)
     let calls = 20
-    let t = bestTime(repeats) {
+    return bestTime(repeats) {
         for _ in 0..<calls {
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(n), 1, a, Int32(n), x, 1, 0, &y, 1)
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, a, Int32(columns), x, 1, 0, &y, 1)
         }
-    }
-    return Double(calls) * 2 * Double(n * n) / t / 1e9
+    } / Double(calls)
 }
 
 /// B1: SymmDMFT uniform Euler, single index, mean-field init, h = φ̂ = 0.9q + q³/6,
@@ -74,7 +73,7 @@ func benchmarkB1(_ args: Arguments) throws {
         openblas_set_num_threads(Int32(threads))
         var last: Trajectory? = nil
         let wall = try bestTime(args.repeats) { last = try solver.solve(problem).trajectory }
-        let gemv = measuredDgemvRate(n: n, repeats: args.repeats)
+        let gemv = 2 * Double(n * n) / measuredDgemvTime(rows: n, columns: n, repeats: args.repeats) / 1e9
         let rate = flops / wall / 1e9
         print(String(format: "%7d  %7.3f  %7.2f  %20.2f  %10.2f", threads, wall, rate, gemv, rate > 0 ? gemv / rate : 0))
         if let t = last { print("         (e_test(T) = \(t[.testError]!.last!), a(T) = \(t[.secondLayer]!.last!))") }
@@ -132,14 +131,8 @@ func benchmarkB4(_ args: Arguments) throws {
         openblas_set_num_threads(Int32(threads))
         var best = 0.0
         for _ in 0..<args.repeats { best = max(best, try sim.measureStepRate(problem, steps: args.steps)) }
-        // The tensors: n·(d + d²) doubles, read as one (n·d) × d matrix–vector product.
-        let rows = sim.sampleCount(problem) * 100
-        let a = (0..<(rows * 100)).map { _ in Double.random(in: -1...1) }
-        let x = (0..<100).map { _ in Double.random(in: -1...1) }
-        var y = [Double](repeating: 0, count: rows)
-        let pass = bestTime(args.repeats) {
-            for _ in 0..<20 { cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), 100, 1, a, 100, x, 1, 0, &y, 1) }
-        } / 20
+        // The degree-2 tensors, n·d² doubles, read as one (n·d) × d matrix–vector product.
+        let pass = measuredDgemvTime(rows: sim.sampleCount(problem) * 100, columns: 100, repeats: args.repeats)
         print(String(format: "%7d  %7.0f  %7.3f  %36.3f  %5.2f", threads, best, 1000 / best, pass * 1000, 1 / best / pass))
     }
 }
