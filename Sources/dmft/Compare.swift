@@ -52,11 +52,11 @@ struct Compare: ParsableCommand {
             }
             guard !chosen.isEmpty else { throw DMFTError.invalidInput("--models is empty") }
             let range = try parseWindow()
-            let theory = try solveDMFT(spec: spec, dt: dt, tmax: tmax)
+            let theory = try solveDMFT(spec: spec, SolverSettings(dt: dt, tmax: tmax))
             // Everything is computed before anything is written: a failure or Ctrl-C halfway
             // leaves no partial set of outputs.
             var outputs: [(trajectory: Trajectory, metadata: RunMetadata, path: String)] = [
-                (theory.solution.trajectory, theory.metadata(spec: spec), outDir + "/dmft.csv"),
+                (theory.trajectory, theory.metadata(spec: spec), outDir + "/dmft.csv"),
             ]
             var experiments: [(name: String, trajectory: Trajectory)] = []
             var metricsCSV = "model,observable,points,max_abs,rms_abs,max_in_se,rms_in_se\n"
@@ -74,7 +74,7 @@ struct Compare: ParsableCommand {
                 outputs.append((result.trajectory, metadata, "\(outDir)/\(model.rawValue).csv"))
                 experiments.append((model.rawValue, result.trajectory))
                 for d in TrajectoryComparison.deviations(
-                    theory: theory.solution.trajectory, experiment: result.trajectory, window: range)
+                    theory: theory.trajectory, experiment: result.trajectory, window: range)
                 {
                     let fields = [d.maxAbsolute, d.rmsAbsolute, d.maxInStandardErrors, d.rmsInStandardErrors]
                     // Ratios to a zero standard error (a single run) are left empty, not NaN.
@@ -88,14 +88,14 @@ struct Compare: ParsableCommand {
                 }
             }
             let combined = TrajectoryComparison.combine(
-                theory: ("dmft", theory.solution.trajectory), experiments: experiments)
+                theory: ("dmft", theory.trajectory), experiments: experiments)
             for output in outputs { try RunOutput.write(output.trajectory, metadata: output.metadata, to: output.path) }
             try AtomicFile.write(TrajectoryCSV.render(combined), to: outDir + "/combined.csv")
             try AtomicFile.write(metricsCSV, to: outDir + "/metrics.csv")
             let m = theory.problem.width
             let label = ["gaussian": "Gaussian-model GD", "network": "network SGD"]
             let figure = try StandardFigure.observables(
-                [("DMFT, m = \(m)", m, theory.solution.trajectory)]
+                [("DMFT, m = \(m)", m, theory.trajectory)]
                     + experiments.map { ("\(label[$0.name] ?? $0.name), m = \(m)", m, $0.trajectory) },
                 timeAxis: timeAxis, logTime: logTime)
             try figure.write(svgPath: outDir + "/figure.svg")

@@ -11,22 +11,67 @@ struct DMFTCommand: ParsableCommand {
         subcommands: [Solve.self, Simulate.self, Compare.self, Plot.self, Example.self])
 }
 
+/// Which SymmDMFT integrator to use.
+enum SolverMethod: String, ExpressibleByArgument, CaseIterable, Sendable {
+    /// The paper's uniform Euler grid (first order, O(N²) memory).
+    case uniform
+    /// `LongTimeSolver`: adaptive, implicit stiff term, extrapolated, with an error estimate.
+    case long
+}
+
+/// What `solveDMFT` needs; `dmft solve` fills it from its flags, `compare` from its own.
+struct SolverSettings {
+    var method: SolverMethod = .uniform
+    var dt: Double?
+    var tmax: Double
+    var tolerance: Double?
+    var checkpoint: String?
+    var checkpointEvery: Double = 60
+    var resume = false
+    var maxMemoryGB: Double = 8
+}
+
 /// Solver flags of `dmft solve`.
 struct SolverOptions: ParsableArguments {
-    @Option(help: "Time step η (default: min(0.05, 0.5/rate) from the explicit stability limit at t = 0).")
+    @Option(name: .customLong("solver"), help: ArgumentHelp(
+        "uniform: the paper's Euler grid (first order; memory and time grow as N², N³ with N = tmax/dt). "
+            + "long: adaptive steps, implicit stiff term, Richardson-extrapolated, with an error estimate "
+            + "(for t = Θ(m)).", valueName: "uniform|long"))
+    var method: SolverMethod = .uniform
+
+    @Option(help: "uniform: time step η (default: min(0.05, 0.5/rate) from the explicit stability limit at t = 0).")
     var dt: Double?
 
     @Option(help: "Final time. Default 20.")
     var tmax: Double = 20
 
+    @Option(help: "long: target for the estimated absolute error of e_train, e_test, a, v (default 1e-3).")
+    var tolerance: Double?
+
+    @Option(help: "long: keep a checkpoint in this file (rewritten atomically; removed when the run ends).")
+    var checkpoint: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "long: seconds between checkpoints.")
+    var checkpointEvery: Double = 60
+
+    @Flag(help: "long: continue from --checkpoint FILE (same problem and solver flags).")
+    var resume = false
+
     @Option(name: .customLong("max-memory-gb"), help: "Refuse runs needing more two-time storage than this.")
     var maxMemoryGB: Double = 8
+
+    var settings: SolverSettings {
+        SolverSettings(
+            method: method, dt: dt, tmax: tmax, tolerance: tolerance, checkpoint: checkpoint,
+            checkpointEvery: checkpointEvery, resume: resume, maxMemoryGB: maxMemoryGB)
+    }
 }
 
 /// A finished DMFT solve with what its sidecar needs.
 struct SolveResult {
     let problem: TrainingProblem
-    let solution: DMFTSolution
+    let trajectory: Trajectory
+    let warnings: [String]
     let settings: [String: String]
     let started: Date
     let wallTime: Double
@@ -34,33 +79,65 @@ struct SolveResult {
     func metadata(spec: ProblemSpec) -> RunMetadata {
         RunMetadata(
             command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: problem, solver: settings,
-            trajectory: solution.trajectory, wallTime: wallTime, started: started, warnings: solution.warnings)
+            trajectory: trajectory, wallTime: wallTime, started: started, warnings: warnings)
     }
 }
 
-/// Runs the uniform-grid SymmDMFT solver with a progress bar; prints its warnings.
-func solveDMFT(spec: ProblemSpec, dt requestedStep: Double?, tmax: Double, maxMemoryGB: Double = 8) throws -> SolveResult {
+/// Runs a SymmDMFT solver with a progress bar; prints its warnings.
+func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResult {
     let problem = try spec.makeProblem()
-    guard maxMemoryGB.isFinite && maxMemoryGB > 0 && maxMemoryGB < 1e6 else {
-        throw DMFTError.invalidInput("--max-memory-gb must be a positive number of gigabytes, got \(maxMemoryGB)")
+    guard options.maxMemoryGB.isFinite && options.maxMemoryGB > 0 && options.maxMemoryGB < 1e6 else {
+        throw DMFTError.invalidInput(
+            "--max-memory-gb must be a positive number of gigabytes, got \(options.maxMemoryGB)")
     }
-    let dt = requestedStep ?? UniformEulerSolver.suggestedStep(for: problem)
-    var solver = UniformEulerSolver(step: dt, duration: tmax)
-    solver.memoryLimitBytes = Int(maxMemoryGB * 1e9)
+    let control = Terminal.runControl(label: "dmft solve")
     let started = Date()
-    let solution = try solver.solve(problem, control: Terminal.runControl(label: "dmft solve"))
+    let trajectory: Trajectory, warnings: [String], settings: [String: String]
+    switch options.method {
+    case .uniform:
+        for (flag, given) in [
+            ("--tolerance", options.tolerance != nil), ("--checkpoint", options.checkpoint != nil),
+            ("--resume", options.resume),
+        ] where given {
+            throw DMFTError.invalidInput("\(flag) belongs to --solver long; the uniform solver takes --dt")
+        }
+        let dt = options.dt ?? UniformEulerSolver.suggestedStep(for: problem)
+        var solver = UniformEulerSolver(step: dt, duration: options.tmax)
+        solver.memoryLimitBytes = Int(options.maxMemoryGB * 1e9)
+        let solution = try solver.solve(problem, control: control)
+        (trajectory, warnings) = (solution.trajectory, solution.warnings)
+        settings = [
+            "name": "uniform-euler", "dt": "\(solver.gridStep)", "dt_requested": "\(dt)", "tmax": "\(options.tmax)",
+            "steps": "\(solver.stepCount)", "order": "1",
+        ]
+    case .long:
+        guard options.dt == nil else {
+            throw DMFTError.invalidInput("--dt belongs to --solver uniform; the long solver chooses its steps from --tolerance")
+        }
+        if options.resume && options.checkpoint == nil {
+            throw DMFTError.invalidInput("--resume needs --checkpoint FILE")
+        }
+        var solver = LongTimeSolver(duration: options.tmax, tolerance: options.tolerance ?? 1e-3)
+        solver.memoryLimitBytes = options.maxMemoryGB * 1e9
+        solver.checkpointPath = options.checkpoint
+        solver.checkpointInterval = options.checkpointEvery
+        let solution = try solver.solve(problem, control: control, resume: options.resume)
+        (trajectory, warnings) = (solution.trajectory, solution.warnings)
+        settings = solver.sidecarSettings(solution)
+    }
     let wall = Date().timeIntervalSince(started)
-    for w in solution.warnings { Terminal.printError("warning: \(w)") }
-    let settings = ["name": "uniform-euler", "dt": "\(solver.gridStep)", "dt_requested": "\(dt)", "tmax": "\(tmax)", "steps": "\(solver.stepCount)", "order": "1"]
-    return SolveResult(problem: problem, solution: solution, settings: settings, started: started, wallTime: wall)
+    for w in warnings { Terminal.printError("warning: \(w)") }
+    return SolveResult(
+        problem: problem, trajectory: trajectory, warnings: warnings, settings: settings, started: started,
+        wallTime: wall)
 }
 
 /// Solves and writes CSV + JSON sidecar. Shared by `solve` and `example`.
-func runSolve(spec: ProblemSpec, dt: Double?, tmax: Double, maxMemoryGB: Double = 8, out: String) throws -> Trajectory {
-    let result = try solveDMFT(spec: spec, dt: dt, tmax: tmax, maxMemoryGB: maxMemoryGB)
-    try RunOutput.write(result.solution.trajectory, metadata: result.metadata(spec: spec), to: out)
-    reportWritten(out, rows: result.solution.trajectory.count, seconds: result.wallTime)
-    return result.solution.trajectory
+func runSolve(spec: ProblemSpec, _ options: SolverSettings, out: String) throws -> Trajectory {
+    let result = try solveDMFT(spec: spec, options)
+    try RunOutput.write(result.trajectory, metadata: result.metadata(spec: spec), to: out)
+    reportWritten(out, rows: result.trajectory.count, seconds: result.wallTime)
+    return result.trajectory
 }
 
 /// Reports library errors as a clean message and a non-zero exit code.
@@ -73,7 +150,13 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 
 struct Solve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Integrate the symmetric-initialisation DMFT (uniform Euler grid) and write the observables.")
+        abstract: "Integrate the symmetric-initialisation DMFT and write the observables.",
+        discussion: """
+            --solver uniform (default) is the paper's Euler grid: first order in --dt, and memory and \
+            time grow as N² and N³ with N = tmax/dt. --solver long reaches t = Θ(m): it picks its steps \
+            from --tolerance, extrapolates to second order and writes its error estimate into the \
+            sidecar; with --checkpoint FILE a killed run continues with --resume.
+            """)
 
     @OptionGroup var problem: ProblemOptions
     @OptionGroup var solver: SolverOptions
@@ -83,8 +166,7 @@ struct Solve: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            _ = try runSolve(
-                spec: try problem.spec(), dt: solver.dt, tmax: solver.tmax, maxMemoryGB: solver.maxMemoryGB, out: out)
+            _ = try runSolve(spec: try problem.spec(), solver.settings, out: out)
         }
     }
 }
@@ -99,8 +181,7 @@ struct Example: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let trajectory = try runSolve(
-                spec: .defaultExample, dt: 0.05, tmax: 40, out: out)
+            let trajectory = try runSolve(spec: .defaultExample, SolverSettings(dt: 0.05, tmax: 40), out: out)
             print(summaryTable(trajectory, times: [0, 1, 2, 5, 10, 20, 40]))
         }
     }

@@ -33,7 +33,7 @@ struct GridStepper {
 
     /// max over columns of |Δ²Y/Δt²| on the last new row (C_d, C_o, R_d, R_o): the local
     /// curvature in the first time, for step-size control.
-    private(set) var rowCurvature = 0.0
+    var rowCurvature = 0.0
 
     // Row buffers, length `capacity` (rows of 2 × capacity for the two-row products).
     private var sigmaR: [Double] = [], ca: [Double] = [], w: [Double] = []
@@ -84,6 +84,9 @@ struct GridStepper {
         memR = [Double](repeating: 0, count: 2 * n)
         memC = memR; byCd = memR; byCo = memR; byRd = memR; byRo = memR; mcByRd = memR; mcByRo = memR
     }
+
+    /// Refills the weight buffer from `steps` (after `steps` was set from a checkpoint).
+    mutating func restoreWeights() { allocateBuffers() }
 
     /// Makes room for `rows` grid points (grows by at least half the capacity).
     mutating func reserve(rows: Int) throws {
@@ -229,14 +232,15 @@ struct GridStepper {
         return row
     }
 
-    /// max over `l < k` of the second divided difference in the first time of C_d, C_o, R_d, R_o
-    /// at rows k−1, k, k+1.
+    /// max over `l < k−1` of the second divided difference in the first time of C_d, C_o,
+    /// R_d, R_o at rows k−1, k, k+1 (columns that do not cross the diagonal, where R jumps
+    /// and C has a cusp).
     private func curvatureOfNewRow(_ k: Int) -> Double {
         let h0 = steps[k - 1], h1 = steps[k], mid = 0.5 * (h0 + h1)
         var curvature = 0.0
         for y in [cd, co, rd, ro] {
             let before = y.row(k - 1), now = y.row(k), after = y.row(k + 1)
-            for l in 0..<k {
+            for l in 0..<(k - 1) {
                 let change = (after[l] - now[l]) / h1 - (now[l] - before[l]) / h0
                 curvature = max(curvature, abs(change))
             }

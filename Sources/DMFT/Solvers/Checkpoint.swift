@@ -1,0 +1,108 @@
+import Foundation
+
+/// A long-time run's state between two steps: a JSON header (what was run, the one-time
+/// functions, the observables so far) followed by the lower triangles of the stored
+/// two-time arrays as raw doubles. Written to a temporary file and renamed into place, so
+/// a crash leaves the previous checkpoint intact.
+struct Checkpoint: Codable {
+    static let magic = Array("DMFTCKPT1\n".utf8)
+
+    /// Identifies the problem and the solver settings the state belongs to.
+    var fingerprint: String
+    var capacity: Int
+    var times: [Double], steps: [Double], a: [Double], v: [Double]
+    var rowCurvature: Double
+    var rows: [[Double]]
+    /// The passes completed before the one in progress.
+    var finished: [PassRecord]
+
+    private var payload: [Double]? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case fingerprint, capacity, times, steps, a, v, rowCurvature = "row_curvature", rows, finished
+    }
+
+    static func fingerprint(problem: TrainingProblem, solver: LongTimeSolver) -> String {
+        "dmft \(dmftVersion); \(problem); T=\(solver.duration) tol=\(solver.tolerance) maxStep=\(solver.maxStep) "
+            + "growth=\(solver.maxGrowth) first=\(solver.firstStep(for: problem))"
+    }
+
+    init(fingerprint: String, finished: [PassRecord], state pass: PassState) {
+        let s = pass.stepper
+        self.fingerprint = fingerprint
+        capacity = s.capacity
+        times = s.times; steps = s.steps; a = s.a; v = s.v
+        rowCurvature = s.rowCurvature
+        rows = pass.rows
+        self.finished = finished
+        var values: [Double] = []
+        let count = s.times.count
+        values.reserveCapacity(6 * count * (count + 1) / 2)
+        for array in Self.arrays(of: s) {
+            for k in 0..<count { values.append(contentsOf: UnsafeBufferPointer(start: array.row(k), count: k + 1)) }
+        }
+        payload = values
+    }
+
+    private static func arrays(of s: GridStepper) -> [TwoTimeArray] { [s.cd, s.co, s.rd, s.ro, s.x, s.sigmaC] }
+
+    func write(to path: String) throws {
+        var data = Data(Self.magic)
+        let header = try JSONEncoder().encode(self)
+        var length = UInt64(header.count).littleEndian
+        data.append(Data(bytes: &length, count: 8))
+        data.append(header)
+        payload?.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
+        let temporary = path + ".partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            throw DMFTError.io("cannot write checkpoint \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else {
+            throw DMFTError.io("cannot move checkpoint into place at \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func read(from path: String, fingerprint: String) throws -> Checkpoint {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DMFTError.io("cannot read checkpoint \(path)")
+        }
+        let bad = DMFTError.io("\(path) is not a dmft checkpoint (or is truncated)")
+        guard data.count > magic.count + 8, Array(data.prefix(magic.count)) == magic else { throw bad }
+        var length: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &length) { data[magic.count..<(magic.count + 8)].copyBytes(to: $0) }
+        let start = magic.count + 8, headerEnd = start + Int(UInt64(littleEndian: length))
+        guard headerEnd <= data.count else { throw bad }
+        var checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data[start..<headerEnd])
+        guard checkpoint.fingerprint == fingerprint else {
+            throw DMFTError.invalidInput(
+                "checkpoint \(path) belongs to another run:\n  saved:     \(checkpoint.fingerprint)\n  requested: \(fingerprint)")
+        }
+        let count = checkpoint.times.count
+        let expected = 6 * count * (count + 1) / 2
+        guard data.count - headerEnd == expected * 8 else { throw bad }
+        checkpoint.payload = data[headerEnd...].withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        return checkpoint
+    }
+
+    /// A pass state equal to the one that was saved.
+    func restorePass(problem: TrainingProblem) throws -> PassState {
+        guard let payload else { throw DMFTError.io("checkpoint has no state") }
+        var stepper = try GridStepper(problem: problem, capacity: capacity, implicitLocalTerms: true, keep: false)
+        stepper.times = times; stepper.steps = steps; stepper.a = a; stepper.v = v
+        stepper.rowCurvature = rowCurvature
+        try stepper.reserve(rows: capacity)
+        stepper.restoreWeights()
+        let count = times.count
+        var offset = 0
+        for (index, array) in Self.arrays(of: stepper).enumerated() {
+            for k in 0..<count {
+                payload.withUnsafeBufferPointer { array.row(k).update(from: $0.baseAddress! + offset, count: k + 1) }
+                offset += k + 1
+            }
+            if index == 0 || index == 1 || index == 5 {   // symmetric: C_d, C_o, Σ_C
+                for k in 0..<count { for s in 0..<k { array[s, k] = array[k, s] } }
+            }
+        }
+        return PassState(stepper: stepper, rows: rows)
+    }
+}
