@@ -4,6 +4,7 @@ import Foundation
 
 // Benchmarks of `performance.md`. Every timing is best-of-N with a baseline measured in
 // the same run. Usage: dmft-bench b1|b3|b4 [--repeat N] [--threads 1,2] [--steps N]
+//        dmft-bench b2 [--width M] [--tmax T] [--tolerance TOL] [--short T] [--reference-tolerance TOL]
 
 /// Best wall time of `repeats` calls of `body`, in seconds.
 func bestTime(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
@@ -21,6 +22,12 @@ struct Arguments {
     var repeats = 3
     var threads: [Int] = [1, 2]
     var steps = 2000
+    // B2
+    var width = 100
+    var tmax: Double? = nil
+    var tolerance = 1e-3
+    var shortHorizon = 100.0
+    var referenceTolerance: Double? = nil
 
     init(_ args: [String]) throws {
         var rest = args[...]
@@ -31,8 +38,16 @@ struct Arguments {
             case "--repeat": repeats = Int(value) ?? 0
             case "--threads": threads = value.split(separator: ",").compactMap { Int($0) }
             case "--steps": steps = Int(value) ?? 0
+            case "--width": width = Int(value) ?? 0
+            case "--tmax": tmax = Double(value)
+            case "--tolerance": tolerance = Double(value) ?? 0
+            case "--short": shortHorizon = Double(value) ?? 0
+            case "--reference-tolerance": referenceTolerance = Double(value)
             default: throw DMFTError.invalidInput("unknown flag \(flag)")
             }
+        }
+        guard width >= 2, tolerance > 0, shortHorizon > 0, (tmax ?? 1) > 0, (referenceTolerance ?? 1) > 0 else {
+            throw DMFTError.invalidInput("--width ≥ 2; --tmax, --tolerance, --short, --reference-tolerance positive")
         }
         guard repeats >= 1, steps >= 10, !threads.isEmpty else {
             throw DMFTError.invalidInput("--repeat ≥ 1, --steps ≥ 10, --threads a list like 1,2")
@@ -78,6 +93,74 @@ func benchmarkB1(_ args: Arguments) throws {
         print(String(format: "%7d  %7.3f  %7.2f  %20.2f  %10.2f", threads, wall, rate, gemv, rate > 0 ? gemv / rate : 0))
         if let t = last { print("         (e_test(T) = \(t[.testError]!.last!), a(T) = \(t[.secondLayer]!.last!))") }
     }
+}
+
+/// Peak resident memory of this process so far, in bytes.
+func peakResidentBytes() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) * 1024
+}
+
+/// max over the rows of `a` and the headline observables of |a − reference| (reference
+/// interpolated at a's times).
+func maxDeviation(_ a: Trajectory, from reference: Trajectory) -> Double {
+    LongTimeSolution.headline.map { column in
+        zip(a.time, a[column]!).map { abs($1 - reference.value(column, at: $0)!) }.max()!
+    }.max()!
+}
+
+/// B2: the B1 physics (single index, mean-field init, h = φ̂ = 0.9q + q³/6, α = 0.3,
+/// τ = 0.6, a₀ = 1) at width m to t = 20m with the long-time solver: wall time, peak
+/// memory, estimated error and, with `--reference-tolerance`, the error against a tighter
+/// run. Then, on a horizon short enough for the uniform solver, both solvers against the
+/// uniform solver extrapolated in η (η = 0.05, 0.025), timed in the same run.
+func benchmarkB2(_ args: Arguments) throws {
+    let h = [0.9, 0, 1.0 / 6]
+    let problem = try TrainingProblem(
+        width: args.width, alpha: 0.3, noise: 0.6, covariance: CovarianceModel(h: h, phiHat: h),
+        initialization: .meanField(a0: 1))
+    let tmax = args.tmax ?? 20 * Double(args.width)
+    print("B2  long-time solver, m = \(args.width), t ≤ \(tmax), tolerance \(args.tolerance), threads: OpenBLAS default")
+    var control = RunControl()
+    let started = Date()
+    control.progress = { @Sendable fraction in
+        let line = String(format: "\r  %5.1f%%  %6.0f s", 100 * fraction, Date().timeIntervalSince(started))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+    var solution: LongTimeSolution? = nil
+    let wall = try bestTime(1) { solution = try LongTimeSolver(duration: tmax, tolerance: args.tolerance).solve(problem, control: control) }
+    FileHandle.standardError.write(Data("\n".utf8))
+    let long = solution!
+    print(String(format: "  wall %.1f s   peak memory %.2f GB   coarse points %d   estimated error %.2e",
+                 wall, peakResidentBytes() / 1e9, long.coarsePoints, long.maxError))
+    let end = long.trajectory.count - 1
+    print("  at t = \(tmax): a = \(long.trajectory[.secondLayer]![end]), v = \(long.trajectory[.overlap]![end]), "
+          + "e_train = \(long.trajectory[.trainError]![end]), e_test = \(long.trajectory[.testError]![end])")
+    if let referenceTolerance = args.referenceTolerance {
+        let referenceWall = Date()
+        let reference = try LongTimeSolver(duration: tmax, tolerance: referenceTolerance).solve(problem, control: control)
+        FileHandle.standardError.write(Data("\n".utf8))
+        print(String(format: "  error against tolerance %.0e (%.0f s, estimated %.1e): %.2e", referenceTolerance,
+                     Date().timeIntervalSince(referenceWall), reference.maxError,
+                     maxDeviation(long.trajectory, from: reference.trajectory)))
+    }
+
+    let short = args.shortHorizon
+    print("B2 baseline on t ≤ \(short), best of \(args.repeats): reference = uniform Euler extrapolated from η = 0.05, 0.025")
+    var coarse: Trajectory? = nil, fine: Trajectory? = nil, shortLong: LongTimeSolution? = nil
+    let uniformWall = try bestTime(args.repeats) { coarse = try UniformEulerSolver(step: 0.05, duration: short).solve(problem).trajectory }
+    fine = try UniformEulerSolver(step: 0.025, duration: short).solve(problem).trajectory
+    let longWall = try bestTime(args.repeats) { shortLong = try LongTimeSolver(duration: short, tolerance: args.tolerance).solve(problem) }
+    var reference = Trajectory(observables: Observable.dmftColumns)
+    for (k, t) in coarse!.time.enumerated() {
+        reference.append(reference.names.map { $0 == "t" ? t : 2 * fine!.value($0, at: t)! - coarse![$0]![k] })
+    }
+    print("  solver                      wall[s]  max error (e_train, e_test, a, v)")
+    print(String(format: "  uniform Euler η = 0.05      %7.2f  %.2e", uniformWall, maxDeviation(coarse!, from: reference)))
+    print(String(format: "  long-time, tolerance %.0e  %7.2f  %.2e (estimated %.2e)", args.tolerance, longWall,
+                 maxDeviation(shortLong!.trajectory, from: reference), shortLong!.maxError))
+    print(String(format: "  wall ratio uniform/long: %.1f", uniformWall / longWall))
 }
 
 /// dgemm rate (row-major, C = A·B with A: M×K, B: K×N) in GFLOP/s, best of `repeats`.
@@ -142,9 +225,10 @@ do {
     print("OpenBLAS: \(String(cString: openblas_get_config()))")
     switch args.benchmark {
     case "b1": try benchmarkB1(args)
+    case "b2": try benchmarkB2(args)
     case "b3": try benchmarkB3(args)
     case "b4": try benchmarkB4(args)
-    default: throw DMFTError.invalidInput("unknown benchmark '\(args.benchmark)' (available: b1, b3, b4)")
+    default: throw DMFTError.invalidInput("unknown benchmark '\(args.benchmark)' (available: b1, b2, b3, b4)")
     }
 } catch {
     FileHandle.standardError.write(Data("dmft-bench: \(error)\n".utf8))

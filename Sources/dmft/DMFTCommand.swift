@@ -121,7 +121,14 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
         solver.memoryLimitBytes = options.maxMemoryGB * 1e9
         solver.checkpointPath = options.checkpoint
         solver.checkpointInterval = options.checkpointEvery
-        let solution = try solver.solve(problem, control: control, resume: options.resume)
+        let solution: LongTimeSolution
+        do {
+            solution = try solver.solve(problem, control: control, resume: options.resume)
+        } catch DMFTError.cancelled where options.checkpoint != nil {
+            Terminal.printError(
+                "interrupted; the state is saved in \(options.checkpoint!): rerun the same command with --resume")
+            throw DMFTError.cancelled
+        }
         (trajectory, warnings) = (solution.trajectory, solution.warnings)
         settings = solver.sidecarSettings(solution)
     }
