@@ -14,8 +14,8 @@ struct Plot: ParsableCommand {
             Files with different widths m are coloured along one colour scale.
 
             The width m of each file is read from its JSON sidecar (FILE.json, key problem.width) or given \
-            with --widths; it is needed for the rescaled time axes t*m, t/sqrt(m) and t/m. --png needs \
-            rsvg-convert (Debian package librsvg2-bin).
+            with --widths; it is needed for the rescaled time axes t*m, t/sqrt(m) and t/m, and for \
+            --scaling. --png needs rsvg-convert (Debian package librsvg2-bin).
             """)
 
     @Argument(help: "Trajectory CSV files (header row, first column t).")
@@ -48,6 +48,9 @@ struct Plot: ParsableCommand {
     @Option(help: "Panels per row (default: up to 3).")
     var columns: Int?
 
+    @Flag(help: "Draw the long-time scaling figure instead: a/√m and √m·v against t/m, and test − train error against a/√m (needs widths).")
+    var scaling = false
+
     @Option(name: .customLong("max-markers"), help: "Markers of simulations are spaced as if this many spanned the whole time axis.")
     var maxMarkers: Int = 30
 
@@ -56,6 +59,16 @@ struct Plot: ParsableCommand {
         guard pngWidth > 0 else { throw ValidationError("--png-width must be positive") }
         guard maxMarkers >= 2 else { throw ValidationError("--max-markers must be at least 2") }
         if let columns, columns < 1 { throw ValidationError("--columns must be at least 1") }
+        if scaling {
+            let conflicting = [
+                timeAxis != .t ? "--time-axis" : nil, logTime ? "--log-time" : nil, panels != nil ? "--panels" : nil,
+            ].compactMap { $0 }
+            if !conflicting.isEmpty {
+                throw ValidationError(
+                    "--scaling draws fixed panels on linear axes (time as t/m); it cannot be combined with "
+                        + conflicting.joined(separator: ", "))
+            }
+        }
     }
 
     func run() throws {
@@ -76,9 +89,9 @@ struct Plot: ParsableCommand {
                 guard trajectory.count > 0 else { throw DMFTError.io("\(file) has a header but no rows") }
                 let sidecar = Sidecar(csvPath: file)
                 let width = widthList.isEmpty ? sidecar.width : widthList[i]
-                if timeAxis.needsWidth, width == nil {
+                if scaling || timeAxis.needsWidth, width == nil {
                     throw DMFTError.invalidInput(
-                        "--time-axis \(timeAxis.rawValue) needs the width m of \(file): its sidecar "
+                        "\(scaling ? "--scaling" : "--time-axis \(timeAxis.rawValue)") needs the width m of \(file): its sidecar "
                             + "\(RunOutput.sidecarPath(for: file)) \(sidecar.found ? "has no problem.width" : "is missing"); "
                             + "give --widths")
                 }
@@ -93,9 +106,11 @@ struct Plot: ParsableCommand {
                 }
                 return panel
             }
-            var figure = try StandardFigure.observables(
-                inputs, timeAxis: timeAxis, logTime: logTime, panels: panelList.isEmpty ? nil : panelList,
-                maxMarkers: maxMarkers)
+            var figure = scaling
+                ? try StandardFigure.longTimeScaling(inputs, maxMarkers: maxMarkers)
+                : try StandardFigure.observables(
+                    inputs, timeAxis: timeAxis, logTime: logTime, panels: panelList.isEmpty ? nil : panelList,
+                    maxMarkers: maxMarkers)
             if let columns { figure.columns = columns }
             let svgPath = out ?? replacingExtension(of: files[0], with: "svg")
             try figure.write(svgPath: svgPath)
@@ -130,7 +145,7 @@ struct Plot: ParsableCommand {
     /// "DMFT m = 20", "SGD m = 10", … from the sidecar; the file name otherwise.
     func defaultLabel(file: String, sidecar: Sidecar, width: Int?) -> String {
         let kind: String? = switch sidecar.solverName {
-        case "uniform-euler"?: "DMFT"
+        case "uniform-euler"?, "long-time"?: "DMFT"
         case "network-sgd"?: "network SGD"
         case "gaussian-process-gd"?: "Gaussian-model GD"
         case let other?: other

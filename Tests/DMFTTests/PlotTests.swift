@@ -233,6 +233,89 @@ final class PlotTests: XCTestCase {
         XCTAssertThrowsError(try StandardFigure.observables([(label: "x", width: nil, trajectory: bare)]))
     }
 
+    /// Rows (t, e_train, e_test, a, v) of a small hand-made trajectory, time in order.
+    private let scalingRows: [[Double]] = [
+        [0, 0.50, 0.55, 0.3, 0.00],
+        [1, 0.40, 0.47, 0.9, 0.10],
+        [2, 0.30, 0.41, 1.8, 0.15],
+        [4, 0.20, 0.36, 3.0, 0.18],
+        [8, 0.10, 0.33, 4.4, 0.19],
+    ]
+
+    private func scalingTrajectory(columns: [String] = ["t", "e_train", "e_test", "a", "v"]) -> Trajectory {
+        let all = ["t", "e_train", "e_test", "a", "v"]
+        var t = Trajectory(names: columns)
+        for row in scalingRows { t.append(columns.map { row[all.firstIndex(of: $0)!] }) }
+        return t
+    }
+
+    func testLongTimeScalingFigure() throws {
+        let widths = [4, 16]
+        let inputs: [StandardFigure.Input] = widths.map { (label: "m = \($0)", width: $0, trajectory: scalingTrajectory()) }
+        let figure = try StandardFigure.longTimeScaling(inputs)
+        XCTAssertEqual(figure.panels.count, 3)
+        XCTAssertEqual(figure.panels.map(\.xLabel), ["t/m", "t/m", "a/√m"])
+        XCTAssertEqual(figure.panels.map(\.yLabel), ["a/√m", "√m·v", "e_{test} − e_{train}"])
+        XCTAssert(figure.panels.allSatisfy { $0.xScale == .linear && $0.yScale == .linear })
+        XCTAssertEqual(figure.legend.map(\.label), ["m = 4", "m = 16"])
+        XCTAssertEqual(figure.panels[2].series.map(\.colour), ColourScale.viridis.colours(for: [4, 16]))
+        for (k, m) in widths.enumerated() {
+            let root = Double(m).squareRoot()
+            // Columns of scalingRows: 0 t, 1 e_train, 2 e_test, 3 a, 4 v.
+            let time = figure.panels[0].series[k], overlap = figure.panels[1].series[k], gap = figure.panels[2].series[k]
+            XCTAssertEqual(gap.style, .line)
+            XCTAssertEqual(gap.x.count, scalingRows.count)
+            XCTAssertEqual(gap.y.count, scalingRows.count)
+            for (i, row) in scalingRows.enumerated() {
+                XCTAssertEqual(gap.x[i], row[3] / root, accuracy: 1e-14)
+                XCTAssertEqual(gap.y[i], row[2] - row[1], accuracy: 1e-14)
+                XCTAssertEqual(time.x[i], row[0] / Double(m), accuracy: 1e-14)
+                XCTAssertEqual(time.y[i], row[3] / root, accuracy: 1e-14)
+                XCTAssertEqual(overlap.y[i], row[4] * root, accuracy: 1e-14)
+            }
+        }
+        let svg = figure.svg()
+        XCTAssertEqual(count("class=\"panel\"", in: svg), 3)
+        XCTAssert(svg.contains("class=\"figure-legend\""))
+        assertWellFormed(svg)
+
+        // Simulations: markers at the same rows in every panel, error bars only on a/√m and √m·v.
+        let mixed = try StandardFigure.longTimeScaling([
+            (label: "DMFT", width: 4, trajectory: theory(width: 4)), (label: "SGD", width: 4, trajectory: simulation()),
+        ])
+        let markers = mixed.panels.map { $0.series[1] }
+        XCTAssert(markers.allSatisfy { $0.style == .markers })
+        XCTAssertLessThanOrEqual(markers[0].x.count, 31)
+        XCTAssertEqual(markers[0].x, markers[1].x)
+        XCTAssertEqual(markers[2].x.count, markers[0].x.count)
+        XCTAssertEqual(markers[0].yError?.first ?? .nan, 0.01 / 2, accuracy: 1e-15)
+        XCTAssertEqual(markers[1].yError?.first ?? .nan, 0.01 * 2, accuracy: 1e-15)
+        XCTAssertNil(markers[2].yError)
+        XCTAssertEqual(mixed.panels[0].series[0].style, .line)
+    }
+
+    func testLongTimeScalingNeedsWidthsAndColumns() {
+        func message(_ body: () throws -> Figure) -> String {
+            do { _ = try body() } catch { return "\(error)" }
+            XCTFail("expected an error")
+            return ""
+        }
+        let good = (label: "good", width: Optional(10), trajectory: scalingTrajectory())
+        XCTAssert(message { try StandardFigure.longTimeScaling([good, (label: "unsized", width: nil, trajectory: scalingTrajectory())]) }
+            .contains("'unsized'"))
+        XCTAssert(message { try StandardFigure.longTimeScaling([(label: "zero", width: 0, trajectory: scalingTrajectory())]) }
+            .contains("'zero'"))
+        XCTAssertThrowsError(try StandardFigure.longTimeScaling([(label: "neg", width: -3, trajectory: scalingTrajectory())]))
+        for dropped in ["a", "v", "e_train", "e_test"] {
+            let columns = ["t", "e_train", "e_test", "a", "v"].filter { $0 != dropped }
+            let text = message {
+                try StandardFigure.longTimeScaling([good, (label: "partial", width: 10, trajectory: scalingTrajectory(columns: columns))])
+            }
+            XCTAssert(text.contains("column \(dropped),") && text.contains("'partial'"), text)
+        }
+        XCTAssertThrowsError(try StandardFigure.longTimeScaling([]))
+    }
+
     func testMissingRendererIsAClearError() {
         XCTAssertNil(PNGRenderer.locate(environment: ["PATH": "/nonexistent"]))
     }

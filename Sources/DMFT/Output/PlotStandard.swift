@@ -73,13 +73,7 @@ public enum StandardFigure {
         maxMarkers: Int = 30, style: PlotStyle = PlotStyle()
     ) throws -> Figure {
         guard !inputs.isEmpty else { throw DMFTError.invalidInput("nothing to plot: no trajectories given") }
-        if timeAxis.needsWidth, let missing = inputs.first(where: { $0.width == nil }) {
-            throw DMFTError.invalidInput(
-                "the time axis \(timeAxis.rawValue) needs the width m of '\(missing.label)'")
-        }
-        if let bad = inputs.first(where: { ($0.width ?? 1) <= 0 }) {
-            throw DMFTError.invalidInput("width of '\(bad.label)' must be positive, got \(bad.width!)")
-        }
+        try checkWidths(inputs, neededBy: timeAxis.needsWidth ? "the time axis \(timeAxis.rawValue)" : nil)
         let colours = colours(for: inputs)
         let xScale: AxisScale = logTime ? .log : .linear
         let xLabel = timeAxis.label
@@ -99,27 +93,8 @@ public enum StandardFigure {
         // curve: at most `maxMarkers` across the whole time range of the figure.
         let display = { (x: Double) in xScale == .log ? Foundation.log10(x) : x }
         let shown = times.flatMap(\.x).filter { $0.isFinite && (xScale == .linear || $0 > 0) }.map(display)
-        let spacing = (shown.max() ?? 0) - (shown.min() ?? 0) > 0 && maxMarkers >= 2
-            ? ((shown.max() ?? 0) - (shown.min() ?? 0)) / Double(maxMarkers - 1) : 0
-        func thinned(_ k: Int) -> [Int] {
-            let u = times[k].x.map(display)
-            guard spacing > 0, let lo = u.first, let hi = u.last, hi > lo, (hi - lo) / Double(u.count - 1) < spacing else {
-                return Array(u.indices)
-            }
-            var chosen: [Int] = []
-            var j = 0
-            let count = Int(((hi - lo) / spacing).rounded(.down))
-            for step in 0...count {
-                let target = lo + spacing * Double(step)
-                while j + 1 < u.count, abs(u[j + 1] - target) <= abs(u[j] - target) { j += 1 }
-                if chosen.last != j { chosen.append(j) }
-            }
-            // The last point too, unless it would crowd the previous marker.
-            if let last = chosen.last, last != u.count - 1, u[u.count - 1] - u[last] >= spacing / 2 {
-                chosen.append(u.count - 1)
-            }
-            return chosen
-        }
+        let spacing = markerSpacing(shown, maxMarkers: maxMarkers)
+        func thinned(_ k: Int) -> [Int] { thinnedIndices(times[k].x.map(display), spacing: spacing) }
 
         /// The series of one column for input `k`, or nil if it lacks the column.
         func series(
@@ -129,17 +104,12 @@ public enum StandardFigure {
             let trajectory = inputs[k].trajectory
             guard let values = trajectory[column] else { return nil }
             let rows = times[k].rows
-            if isSimulation(trajectory) {
-                let keep = thinned(k)
-                let errors = trajectory[column + "_se"]
-                return PlotSeries(
-                    label: "", x: keep.map { times[k].x[$0] }, y: keep.map { transform(values[rows[$0]]) },
-                    yError: errors.map { e in keep.map { abs(e[rows[$0]]) } }, style: .markers, colour: colours[k],
-                    marker: marker, filled: filled)
-            }
-            return PlotSeries(
-                label: "", x: times[k].x, y: rows.map { transform(values[$0]) }, style: .line, colour: colours[k],
-                dash: dash)
+            let simulation = isSimulation(trajectory)
+            return curve(
+                x: times[k].x, y: rows.map { transform(values[$0]) },
+                yError: simulation ? trajectory[column + "_se"].map { e in rows.map { abs(e[$0]) } } : nil,
+                markersAt: simulation ? thinned(k) : nil, colour: colours[k], dash: dash, marker: marker,
+                filled: filled)
         }
 
         let anyHas = { (column: String) in inputs.contains { $0.trajectory[column] != nil } }
@@ -204,14 +174,131 @@ public enum StandardFigure {
             throw DMFTError.invalidInput(
                 "nothing to plot: no input has any of the columns e_train, e_test, gamma, a_l1, v, Cd_t0, Co_tt, nu")
         }
-        let legend = inputs.indices.map { k -> LegendEntry in
+        return Figure(panels: built, legend: inputLegend(inputs, colours: colours), style: style)
+    }
+
+    /// The long-time scaling figure (arXiv:2502.21269, Fig. 5 and Figs. 28–31): `a/√m` and
+    /// `√m·v` against `t/m`, and `e_test − e_train` against `a/√m` (a parametric curve, rows
+    /// in time order), one curve per input, on linear axes. Every input needs a width m and
+    /// the columns `a`, `v`, `e_train`, `e_test`. As in `observables`, theory is drawn as
+    /// lines, simulations as markers thinned along t/m (at the same rows in every panel)
+    /// with standard-error bars where the column's error carries over (`a/√m`, `√m·v`).
+    public static func longTimeScaling(
+        _ inputs: [Input], maxMarkers: Int = 30, style: PlotStyle = PlotStyle()
+    ) throws -> Figure {
+        let name = "the long-time scaling figure"
+        guard !inputs.isEmpty else { throw DMFTError.invalidInput("nothing to plot: no trajectories given") }
+        try checkWidths(inputs, neededBy: name)
+        let needed: [Observable] = [.secondLayer, .overlap, .trainError, .testError]
+        for input in inputs {
+            if let column = needed.first(where: { input.trajectory[$0.rawValue] == nil }) {
+                throw DMFTError.invalidInput(
+                    "\(name) needs the column \(column.rawValue), which '\(input.label)' lacks")
+            }
+        }
+        let colours = colours(for: inputs)
+        let widths = inputs.map { Double($0.width!) }
+        let scaledTime = inputs.indices.map { k in
+            inputs[k].trajectory.time.map { TimeAxis.tOverM.rescaled($0, width: widths[k]) }
+        }
+        let spacing = markerSpacing(scaledTime.flatMap { $0 }.filter(\.isFinite), maxMarkers: maxMarkers)
+
+        var rescaledA: [PlotSeries] = [], rescaledV: [PlotSeries] = [], gap: [PlotSeries] = []
+        for k in inputs.indices {
+            let trajectory = inputs[k].trajectory
+            let m = widths[k], root = m.squareRoot()
+            let simulation = isSimulation(trajectory)
+            let keep = simulation ? thinnedIndices(scaledTime[k], spacing: spacing) : nil
+            let error = { (column: Observable, factor: Double) -> [Double]? in
+                simulation ? trajectory[column.rawValue + "_se"].map { $0.map { abs($0) * factor } } : nil
+            }
+            let a = trajectory[Observable.secondLayer.rawValue]!.map { $0 / root }
+            let v = trajectory[Observable.overlap.rawValue]!.map { $0 * root }
+            let difference = zip(trajectory[Observable.testError.rawValue]!, trajectory[Observable.trainError.rawValue]!)
+                .map { $0 - $1 }
+            rescaledA.append(curve(
+                x: scaledTime[k], y: a, yError: error(.secondLayer, 1 / root), markersAt: keep, colour: colours[k]))
+            rescaledV.append(curve(
+                x: scaledTime[k], y: v, yError: error(.overlap, root), markersAt: keep, colour: colours[k]))
+            // The errors of e_test and e_train are correlated: no bar for their difference.
+            gap.append(curve(x: a, y: difference, yError: nil, markersAt: keep, colour: colours[k]))
+        }
+        let time = TimeAxis.tOverM.label
+        var panels = [
+            PlotPanel(title: "a/√m against t/m", xLabel: time, yLabel: "a/√m", series: rescaledA),
+            PlotPanel(title: "√m·v against t/m", xLabel: time, yLabel: "√m·v", series: rescaledV),
+            PlotPanel(
+                title: "test − train error against a/√m", xLabel: "a/√m", yLabel: "e_{test} − e_{train}", series: gap),
+        ]
+        // The two time panels share their range.
+        let anySimulation = inputs.contains { isSimulation($0.trajectory) }
+        let range = PlotAxis.range(of: scaledTime.flatMap { $0 }, scale: .linear, padding: anySimulation ? 0.03 : 0)
+        for i in 0..<2 { panels[i].xRange = range.lower...range.upper }
+        return Figure(panels: panels, legend: inputLegend(inputs, colours: colours), style: style)
+    }
+
+    /// Throws unless every input has a positive width, or none (when `purpose` is nil; a
+    /// width given must still be positive). `purpose` names what needs the widths.
+    static func checkWidths(_ inputs: [Input], neededBy purpose: String?) throws {
+        if let purpose, let missing = inputs.first(where: { $0.width == nil }) {
+            throw DMFTError.invalidInput("\(purpose) needs the width m of '\(missing.label)'")
+        }
+        if let bad = inputs.first(where: { ($0.width ?? 1) <= 0 }) {
+            throw DMFTError.invalidInput("width of '\(bad.label)' must be positive, got \(bad.width!)")
+        }
+    }
+
+    /// One curve of an input: a line through every point (theory), or, with `markersAt`,
+    /// markers at those indices with their error bars (simulation).
+    static func curve(
+        x: [Double], y: [Double], yError: [Double]?, markersAt keep: [Int]?, colour: PlotColour,
+        dash: PlotSeries.Dash = .solid, marker: PlotSeries.Marker = .circle, filled: Bool = true
+    ) -> PlotSeries {
+        guard let keep else { return PlotSeries(label: "", x: x, y: y, style: .line, colour: colour, dash: dash) }
+        return PlotSeries(
+            label: "", x: keep.map { x[$0] }, y: keep.map { y[$0] }, yError: yError.map { e in keep.map { e[$0] } },
+            style: .markers, colour: colour, marker: marker, filled: filled)
+    }
+
+    /// The spacing of simulation markers, in display coordinates, for `maxMarkers` markers
+    /// across the range of `shown`; 0 (no thinning) when the range is empty or a point.
+    static func markerSpacing(_ shown: [Double], maxMarkers: Int) -> Double {
+        guard let lo = shown.min(), let hi = shown.max(), hi > lo, maxMarkers >= 2 else { return 0 }
+        return (hi - lo) / Double(maxMarkers - 1)
+    }
+
+    /// The indices of the points `u` (increasing display coordinates) nearest to steps of
+    /// `spacing` from the first, and the last point unless it would crowd the previous
+    /// marker; every index when the points are already sparser than that.
+    static func thinnedIndices(_ u: [Double], spacing: Double) -> [Int] {
+        guard spacing > 0, let lo = u.first, let hi = u.last, hi > lo, (hi - lo) / Double(u.count - 1) < spacing else {
+            return Array(u.indices)
+        }
+        var chosen: [Int] = []
+        var j = 0
+        let count = Int(((hi - lo) / spacing).rounded(.down))
+        for step in 0...count {
+            let target = lo + spacing * Double(step)
+            while j + 1 < u.count, abs(u[j + 1] - target) <= abs(u[j] - target) { j += 1 }
+            if chosen.last != j { chosen.append(j) }
+        }
+        // The last point too, unless it would crowd the previous marker.
+        if let last = chosen.last, last != u.count - 1, u[u.count - 1] - u[last] >= spacing / 2 {
+            chosen.append(u.count - 1)
+        }
+        return chosen
+    }
+
+    /// The figure legend: one entry per input, its label (or "m = …"), a line for theory or
+    /// a marker with an error bar for a simulation.
+    static func inputLegend(_ inputs: [Input], colours: [PlotColour]) -> [LegendEntry] {
+        inputs.indices.map { k in
             var label = inputs[k].label
             if label.isEmpty, let m = inputs[k].width { label = "m = \(m)" }
             return isSimulation(inputs[k].trajectory)
                 ? LegendEntry(label: label, colour: colours[k], marker: .circle, errorBar: true)
                 : LegendEntry(label: label, colour: colours[k], dash: .solid)
         }
-        return Figure(panels: built, legend: legend, style: style)
     }
 
     /// Colours by width along `ColourScale.viridis` when every input has a width, there are
