@@ -22,6 +22,22 @@ $dmft solve --width 20 --alpha 0.3 --noise 0.6 --init lazy --gamma0 1 --h 0.9,0.
 $dmft solve --config "$tmp/lazy.json" --dt 0.01 --tmax 1 --out "$tmp/again.csv" 2>/dev/null || fail "config rerun"
 cmp -s "$tmp/lazy.csv" "$tmp/again.csv" || fail "config rerun differs"
 
+# Long-time solver: error estimate in the sidecar; Ctrl-C keeps a checkpoint, --resume
+# finishes the run with the same numbers as an uninterrupted one.
+long=(solve --solver long --width 20 --phihat 0.9,0,0.16666666666666666 --tmax 60 --tolerance 1e-4)
+$dmft "${long[@]}" --out "$tmp/long.csv" 2>/dev/null || fail "long solve"
+grep -q '"error_estimate"' "$tmp/long.json" || fail "long solve: no error estimate in the sidecar"
+$dmft "${long[@]}" --checkpoint "$tmp/long.ckpt" --checkpoint-every 0 --out "$tmp/resumed.csv" 2>/dev/null &
+pid=$!
+for _ in $(seq 100); do [ -s "$tmp/long.ckpt" ] && break; sleep 0.1; done
+kill -INT $pid
+if wait $pid; then fail "long solve finished before it could be interrupted"; fi
+[ -s "$tmp/long.ckpt" ] || fail "interrupted long solve left no checkpoint"
+[ ! -e "$tmp/resumed.csv" ] || fail "interrupted long solve wrote a CSV"
+$dmft "${long[@]}" --checkpoint "$tmp/long.ckpt" --checkpoint-every 60 --resume --out "$tmp/resumed.csv" 2>/dev/null || fail "resume"
+cmp -s "$tmp/long.csv" "$tmp/resumed.csv" || fail "resumed run differs from the uninterrupted one"
+[ ! -e "$tmp/long.ckpt" ] || fail "checkpoint not removed after the resumed run finished"
+
 expect_refusal() {
   local what=$1; shift
   if $dmft solve "$@" --out "$tmp/bad.csv" 2>"$tmp/err"; then fail "$what was accepted"; fi
@@ -34,4 +50,6 @@ expect_refusal "negative h coefficient" --h 0.9,-0.1
 expect_refusal "unknown init" --init sideways
 expect_refusal "non-numeric h" --h 0.9,x
 expect_refusal "diverging step" --width 100 --init lazy --gamma0 1 --h 0.9,0.5 --dt 0.05 --tmax 5
-echo "smoke: 7 passed, 0 failed"
+expect_refusal "--dt with the long solver" --solver long --dt 0.1
+expect_refusal "--resume without a checkpoint" --solver long --resume
+echo "smoke: 10 passed, 0 failed"
