@@ -128,22 +128,30 @@ func benchmarkB2(_ args: Arguments) throws {
         let line = String(format: "\r  %5.1f%%  %6.0f s", 100 * fraction, Date().timeIntervalSince(started))
         FileHandle.standardError.write(Data(line.utf8))
     }
-    var solution: LongTimeSolution? = nil
-    let wall = try bestTime(1) { solution = try LongTimeSolver(duration: tmax, tolerance: args.tolerance).solve(problem, control: control) }
-    FileHandle.standardError.write(Data("\n".utf8))
-    let long = solution!
-    print(String(format: "  wall %.1f s   peak memory %.2f GB   coarse points %d   estimated error %.2e",
-                 wall, peakResidentBytes() / 1e9, long.coarsePoints, long.maxError))
-    let end = long.trajectory.count - 1
-    print("  at t = \(tmax): a = \(long.trajectory[.secondLayer]![end]), v = \(long.trajectory[.overlap]![end]), "
-          + "e_train = \(long.trajectory[.trainError]![end]), e_test = \(long.trajectory[.testError]![end])")
-    if let referenceTolerance = args.referenceTolerance {
-        let referenceWall = Date()
-        let reference = try LongTimeSolver(duration: tmax, tolerance: referenceTolerance).solve(problem, control: control)
+    do {
+        var solution: LongTimeSolution? = nil
+        let wall = try bestTime(1) {
+            solution = try LongTimeSolver(duration: tmax, tolerance: args.tolerance).solve(problem, control: control)
+        }
         FileHandle.standardError.write(Data("\n".utf8))
-        print(String(format: "  error against tolerance %.0e (%.0f s, estimated %.1e): %.2e", referenceTolerance,
-                     Date().timeIntervalSince(referenceWall), reference.maxError,
-                     maxDeviation(long.trajectory, from: reference.trajectory)))
+        let long = solution!
+        print(String(format: "  wall %.1f s   peak memory %.2f GB   coarse points %d   estimated error %.2e",
+                     wall, peakResidentBytes() / 1e9, long.coarsePoints, long.maxError))
+        let end = long.trajectory.count - 1
+        print("  at t = \(tmax): a = \(long.trajectory[.secondLayer]![end]), v = \(long.trajectory[.overlap]![end]), "
+              + "e_train = \(long.trajectory[.trainError]![end]), e_test = \(long.trajectory[.testError]![end])")
+        if let referenceTolerance = args.referenceTolerance {
+            let referenceWall = Date()
+            let reference = try LongTimeSolver(duration: tmax, tolerance: referenceTolerance).solve(problem, control: control)
+            FileHandle.standardError.write(Data("\n".utf8))
+            print(String(format: "  error against tolerance %.0e (%.0f s, estimated %.1e): %.2e", referenceTolerance,
+                         Date().timeIntervalSince(referenceWall), reference.maxError,
+                         maxDeviation(long.trajectory, from: reference.trajectory)))
+        }
+    } catch let error as DMFTError {
+        FileHandle.standardError.write(Data("\n".utf8))
+        print(String(format: "  stopped after %.1f s (peak memory %.2f GB): ", Date().timeIntervalSince(started),
+                     peakResidentBytes() / 1e9) + "\(error)")
     }
 
     let short = args.shortHorizon

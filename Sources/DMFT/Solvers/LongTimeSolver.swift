@@ -12,6 +12,8 @@ public struct LongTimeSolution: Sendable {
     public let firstOrderDifference: [String: Double]
     /// Grid points of the adaptive (coarse) pass; the fine pass has twice as many intervals.
     public let coarsePoints: Int
+    /// `false` when the 2η pass diverged and `errorEstimate` is `firstOrderDifference`, a looser bound.
+    public let estimateFromThreePasses: Bool
     public let warnings: [String]
 
     /// The largest estimate over `e_train`, `e_test`, `a`, `v`.
@@ -91,7 +93,9 @@ public struct LongTimeSolver: Sendable {
             "max_growth": "\(maxGrowth)", "coarse_points": "\(solution.coarsePoints)",
             "fine_points": "\(2 * solution.coarsePoints - 1)", "order": "2 (Richardson)",
             "error_estimate": "\(solution.maxError)",
-            "error_estimate_note": "max over t of |R(η) − R(2η)|/3 for e_train, e_test, a, v",
+            "error_estimate_note": solution.estimateFromThreePasses
+                ? "max over t of |R(η) − R(2η)|/3 for e_train, e_test, a, v"
+                : "max over t of |fine − coarse| for e_train, e_test, a, v (the 2η pass diverged)",
         ]
         if let initialStep { settings["initial_step"] = "\(initialStep)" }
         for (name, value) in solution.errorEstimate { settings["error_estimate_" + name] = "\(value)" }
@@ -133,12 +137,18 @@ public struct LongTimeSolver: Sendable {
                 ?? PassState(stepper: try GridStepper(
                     problem: problem, capacity: grid?.count ?? 1024, implicitLocalTerms: true, keep: false))
             saved = nil
-            try run(&state, pass: pass, grid: grid, finished: finished, fingerprint: fingerprint,
-                    progress: &progress, control: control)
-            finished.append(PassRecord(times: state.stepper.times, rows: state.rows))
+            do {
+                try run(&state, pass: pass, grid: grid, finished: finished, fingerprint: fingerprint,
+                        progress: &progress, control: control)
+                finished.append(PassRecord(times: state.stepper.times, rows: state.rows))
+            } catch DMFTError.diverged(let reason) where pass == .decimated {
+                // Doubled steps can cross the stability limit where the coarse ones did not;
+                // the output does not need this pass, only the sharper error estimate does.
+                finished.append(PassRecord(times: [], rows: [], failure: reason))
+            }
         }
         if let checkpointPath { try? FileManager.default.removeItem(atPath: checkpointPath) }
-        return combine(coarse: finished[0].rows, decimated: finished[1].rows, fine: finished[2].rows)
+        return combine(coarse: finished[0].rows, decimated: finished[1], fine: finished[2].rows)
     }
 
     /// The grid of a fixed pass from the coarse grid (whose intervals come in equal pairs).
@@ -157,7 +167,9 @@ public struct LongTimeSolver: Sendable {
     }
 
     /// Richardson extrapolation (fine row 2k and decimated row k/2 are at coarse time k).
-    private func combine(coarse: [[Double]], decimated: [[Double]], fine: [[Double]]) -> LongTimeSolution {
+    /// Without the decimated pass (it diverged), the estimate is the first-order difference
+    /// `|fine − coarse|`, which bounds the extrapolated error conservatively.
+    private func combine(coarse: [[Double]], decimated: PassRecord, fine: [[Double]]) -> LongTimeSolution {
         var trajectory = Trajectory(observables: Observable.dmftColumns)
         let names = trajectory.names
         var estimate = [Double](repeating: 0, count: names.count)
@@ -167,8 +179,10 @@ public struct LongTimeSolver: Sendable {
             for c in 1..<row.count {
                 row[c] = 2 * fine[2 * k][c] - coarseRow[c]
                 difference[c] = max(difference[c], abs(fine[2 * k][c] - coarseRow[c]))
-                if k % 2 == 0 {
-                    let lower = 2 * coarseRow[c] - decimated[k / 2][c]
+                if decimated.failure != nil {
+                    estimate[c] = difference[c]
+                } else if k % 2 == 0 {
+                    let lower = 2 * coarseRow[c] - decimated.rows[k / 2][c]
                     estimate[c] = max(estimate[c], abs(row[c] - lower) / 3)
                 }
             }
@@ -180,6 +194,11 @@ public struct LongTimeSolver: Sendable {
         let errorEstimate = byName(estimate)
         let worst = LongTimeSolution.headline.compactMap { errorEstimate[$0] }.max() ?? 0
         var warnings: [String] = []
+        if let failure = decimated.failure {
+            warnings.append(
+                "the 2η pass of the error estimate diverged (\(failure)); the estimate is the first-order "
+                    + "difference |fine − coarse|, an upper bound an order larger than the usual one")
+        }
         if worst > tolerance {
             warnings.append(
                 "estimated error \(fmt(worst)) exceeds the tolerance \(fmt(tolerance)); "
@@ -187,7 +206,7 @@ public struct LongTimeSolver: Sendable {
         }
         return LongTimeSolution(
             trajectory: trajectory, errorEstimate: errorEstimate, firstOrderDifference: byName(difference),
-            coarsePoints: coarse.count, warnings: warnings)
+            coarsePoints: coarse.count, estimateFromThreePasses: decimated.failure == nil, warnings: warnings)
     }
 
     /// Runs one pass to the end: on `grid` when given, else choosing steps adaptively.
@@ -270,10 +289,11 @@ struct PassState {
     var rows: [[Double]] = []
 }
 
-/// A finished pass: its grid and observables.
+/// A finished pass: its grid and observables, or why it stopped.
 struct PassRecord: Codable {
     var times: [Double]
     var rows: [[Double]]
+    var failure: String? = nil
 }
 
 /// Progress over the three passes; their O(K³) work is in the ratio 1 : 1/8 : 8.
