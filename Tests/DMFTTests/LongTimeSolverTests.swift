@@ -85,6 +85,23 @@ final class LongTimeSolverTests: XCTestCase {
         }
     }
 
+    /// Where the doubled steps of the 2η pass cross the stability limit (here m = 50 at
+    /// t ≈ 100 with steps of 1.2), the output still comes from the coarse and fine passes and
+    /// the estimate falls back to the first-order difference, which must bound the error.
+    func testDiverging2EtaPassFallsBackToTheFirstOrderBound() throws {
+        let problem = try singleIndexMeanField(width: 50)
+        let loose = try LongTimeSolver(duration: 150, tolerance: 1e-2).solve(problem)
+        XCTAssertFalse(loose.estimateFromThreePasses)
+        XCTAssertTrue(loose.warnings.contains { $0.contains("2η pass") }, "\(loose.warnings)")
+        let reference = try LongTimeSolver(duration: 150, tolerance: 1e-3).solve(problem)
+        XCTAssertTrue(reference.estimateFromThreePasses)
+        for column in headline {
+            XCTAssertEqual(loose.errorEstimate[column], loose.firstOrderDifference[column])
+            let error = maxDeviation(loose.trajectory, reference.trajectory, column: column)
+            XCTAssertLessThan(error, loose.errorEstimate[column]! + reference.errorEstimate[column]!, column)
+        }
+    }
+
     /// A run stopped in each pass and resumed from its checkpoint gives the same numbers.
     func testResumeReproducesTheUninterruptedRun() throws {
         let problem = try singleIndexMeanField(width: 10)
