@@ -16,7 +16,10 @@ struct Checkpoint: Codable {
     /// The passes completed before the one in progress.
     var finished: [PassRecord]
 
+    /// The two-time arrays as read from a file.
     private var payload: [Double]? = nil
+    /// The live arrays a checkpoint being written streams from (no copy of the state).
+    private var source: [TwoTimeArray] = []
 
     enum CodingKeys: String, CodingKey {
         case fingerprint, capacity, times, steps, a, v, rowCurvature = "row_curvature", rows, finished
@@ -35,27 +38,33 @@ struct Checkpoint: Codable {
         rowCurvature = s.rowCurvature
         rows = pass.rows
         self.finished = finished
-        var values: [Double] = []
-        let count = s.times.count
-        values.reserveCapacity(6 * count * (count + 1) / 2)
-        for array in Self.arrays(of: s) {
-            for k in 0..<count { values.append(contentsOf: UnsafeBufferPointer(start: array.row(k), count: k + 1)) }
-        }
-        payload = values
+        source = Self.arrays(of: s)
     }
 
     private static func arrays(of s: GridStepper) -> [TwoTimeArray] { [s.cd, s.co, s.rd, s.ro, s.x, s.sigmaC] }
 
     func write(to path: String) throws {
-        var data = Data(Self.magic)
+        var head = Data(Self.magic)
         let header = try JSONEncoder().encode(self)
         var length = UInt64(header.count).littleEndian
-        data.append(Data(bytes: &length, count: 8))
-        data.append(header)
-        payload?.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
+        head.append(Data(bytes: &length, count: 8))
+        head.append(header)
         let temporary = path + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-            throw DMFTError.io("cannot write checkpoint \(temporary)")
+        guard FileManager.default.createFile(atPath: temporary, contents: head),
+            let file = FileHandle(forWritingAtPath: temporary)
+        else { throw DMFTError.io("cannot write checkpoint \(temporary)") }
+        do {
+            try file.seekToEnd()
+            for array in source {
+                for k in 0..<times.count {
+                    let row = Data(bytesNoCopy: array.row(k), count: (k + 1) * 8, deallocator: .none)
+                    try file.write(contentsOf: row)
+                }
+            }
+            try file.close()
+        } catch {
+            try? file.close()
+            throw DMFTError.io("cannot write checkpoint \(temporary): \(error)")
         }
         guard rename(temporary, path) == 0 else {
             throw DMFTError.io("cannot move checkpoint into place at \(path): \(String(cString: strerror(errno)))")
