@@ -22,17 +22,6 @@ final class LongTimeSolverTests: XCTestCase {
             initialization: .lazy(gamma0: 1))
     }
 
-    /// `2·u(η/2) − u(η)` from the uniform solver: second order, independent of the long solver.
-    func extrapolatedUniform(_ p: TrainingProblem, step: Double, duration: Double) throws -> Trajectory {
-        let coarse = try UniformEulerSolver(step: step, duration: duration).solve(p).trajectory
-        let fine = try UniformEulerSolver(step: step / 2, duration: duration).solve(p).trajectory
-        var result = Trajectory(observables: Observable.dmftColumns)
-        for (k, t) in coarse.time.enumerated() {
-            result.append(result.names.map { $0 == "t" ? t : 2 * fine.value($0, at: t)! - coarse[$0]![k] })
-        }
-        return result
-    }
-
     /// Largest deviation at the grid points of `a`, with `reference` (on a much finer grid)
     /// interpolated there.
     func maxDeviation(_ a: Trajectory, _ reference: Trajectory, column: String) -> Double {
