@@ -23,4 +23,9 @@ static inline const gsl_integration_fixed_type *dmft_gauss_hermite_type(void) {
 }
 static inline const gsl_rng_type *dmft_rng_mt19937(void) { return gsl_rng_mt19937; }
 static inline const gsl_odeiv2_step_type *dmft_ode_rk8pd(void) { return gsl_odeiv2_step_rk8pd; }
+// Student-t quantiles for confidence intervals; GSL's trust-region nonlinear least-squares type.
+#include <gsl/gsl_cdf.h>
+static inline const gsl_multifit_nlinear_type *dmft_multifit_nlinear_trust(void) {
+    return gsl_multifit_nlinear_trust;
+}
 #endif
