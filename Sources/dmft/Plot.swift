@@ -88,7 +88,17 @@ struct Plot: ParsableCommand {
                 let trajectory = try TrajectoryCSV.read(path: file)
                 guard trajectory.count > 0 else { throw DMFTError.io("\(file) has a header but no rows") }
                 let sidecar = Sidecar(csvPath: file)
-                let width = widthList.isEmpty ? sidecar.width : widthList[i]
+                var width = widthList.isEmpty ? sidecar.width : widthList[i]
+                if let axis = sidecar.limitTimeAxis {
+                    // An m → ∞ curve is already on its own scaled time axis: drawn as it is
+                    // (width 1 makes every rescaling the identity), and only on that axis.
+                    guard !scaling, axis == timeAxis.rawValue else {
+                        throw DMFTError.invalidInput(
+                            "\(file) is an m → ∞ curve against \(axis); plot it with --time-axis \(axis)"
+                                + (scaling ? " and without --scaling" : ""))
+                    }
+                    width = 1
+                }
                 if scaling || timeAxis.needsWidth, width == nil {
                     throw DMFTError.invalidInput(
                         "\(scaling ? "--scaling" : "--time-axis \(timeAxis.rawValue)") needs the width m of \(file): its sidecar "
@@ -151,6 +161,9 @@ struct Plot: ParsableCommand {
         case let other?: other
         case nil: nil
         }
+        if let name = sidecar.solverName, sidecar.limitTimeAxis != nil {
+            return "m = ∞, " + name.dropFirst("asymptotics-".count)
+        }
         if let kind, let width { return "\(kind), m = \(width)" }
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         return width.map { "\(name), m = \($0)" } ?? name
@@ -162,6 +175,8 @@ struct Sidecar {
     var found = false
     var width: Int?
     var solverName: String?
+    /// For an m → ∞ curve (`dmft asymptotics`), the scaled time axis of its first column.
+    var limitTimeAxis: String?
 
     init(csvPath: String) {
         guard let data = FileManager.default.contents(atPath: RunOutput.sidecarPath(for: csvPath)),
@@ -172,5 +187,8 @@ struct Sidecar {
             width = w.intValue
         }
         solverName = (object["solver"] as? [String: Any])?["name"] as? String
+        if solverName?.hasPrefix("asymptotics-") == true {
+            limitTimeAxis = (object["solver"] as? [String: Any])?["time_axis"] as? String
+        }
     }
 }

@@ -39,8 +39,8 @@ final class LazyLimitTests: XCTestCase {
             gaps.append([
                 zip(dmft[.testError]!, limit[.testError]!).map { abs($0 - $1) }.max()!,
                 zip(dmft[.trainError]!, limit[.trainError]!).map { abs($0 - $1) }.max()!,
-                zip(dmft[.overlap]!, limit[.overlap]!).map { abs(sqrtM * $0 - $1) }.max()!,
-                zip(dmft[.offDiagonalCorrelation]!, limit[.offDiagonalCorrelation]!)
+                zip(dmft[.overlap]!, limit["sqrt_m_v"]!).map { abs(sqrtM * $0 - $1) }.max()!,
+                zip(dmft[.offDiagonalCorrelation]!, limit["m_Co_tt"]!)
                     .map { abs(Double(m) * $0 - $1) }.max()!,
             ])
         }

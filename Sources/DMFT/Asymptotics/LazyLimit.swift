@@ -70,13 +70,14 @@ public struct LazyLimit: Sendable, Equatable {
     /// Decay rate `κ = αγ₀²h'(0)` of the linear residual in `t̂ = m t`.
     public var regimeOneRate: Double { alpha * gamma0 * gamma0 * linearWeight }
 
-    /// Regime 1 at `t̂ = m t`: columns `t` (= t̂), `e_train`, `e_test`, `v` (= √m·v),
-    /// `Co_tt` (= m·C_o(t,t)) — the scaled quantities that have an m → ∞ limit.
+    /// Regime 1 at `t̂ = m t`: columns `t` (= t̂), `e_train`, `e_test`, `sqrt_m_v` (= √m·v),
+    /// `m_Co_tt` (= m·C_o(t,t)) — the scaled quantities that have an m → ∞ limit (named apart
+    /// from `v` and `Co_tt` so that a plot never mixes them with unscaled ones).
     public func regimeOne(times: [Double]) -> Trajectory {
         let kappa = regimeOneRate
         let g2 = gamma0 * gamma0, h1 = linearWeight
         let vLimit = h1 > 0 ? covariance.phiHatDerivative(0) / (gamma0 * h1) : 0
-        var out = Trajectory(observables: [.time, .trainError, .testError, .overlap, .offDiagonalCorrelation])
+        var out = Trajectory(names: [Observable.time, .trainError, .testError].map(\.rawValue) + Self.regimeOneScaledColumns)
         for t in times {
             let decay = exp(-kappa * t)
             let e = regimeOneTestPlateau + 0.5 * (linearTargetPower + g2 * h1) * decay * decay
@@ -85,6 +86,9 @@ public struct LazyLimit: Sendable, Equatable {
         }
         return out
     }
+
+    /// Names of the scaled columns of `regimeOne`: √m·v and m·C_o(t,t).
+    public static let regimeOneScaledColumns = ["sqrt_m_v", "m_Co_tt"]
 
     /// The regime-2 effective problem: pure noise `τ'`, covariance `h̃`, width 1, second
     /// layer frozen at `γ₀`, same α. Solve it with any symmetric-DMFT solver; its time is `t`.

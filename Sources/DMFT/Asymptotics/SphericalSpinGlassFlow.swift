@@ -94,6 +94,8 @@ public struct SphericalSpinGlassFlow: Sendable {
         public let energy: [Double]
         /// Extrapolated Lagrange multiplier.
         public let lagrangeMultiplier: [Double]
+        /// Extrapolated correlation with the start, `C(θ_i, 0)`.
+        public let correlationToStart: [Double]
         /// The energies at step η and η/2 on the coarse grid (their difference estimates the error).
         public let coarseEnergy: [Double]
         public let fineEnergy: [Double]
@@ -131,6 +133,7 @@ public struct SphericalSpinGlassFlow: Sendable {
             step: eta, times: coarse.times,
             energy: zip(fineE, coarse.energy).map { 2 * $0 - $1 },
             lagrangeMultiplier: zip(fineMu, coarse.lagrangeMultiplier).map { 2 * $0 - $1 },
+            correlationToStart: (0...n).map { 2 * fine.correlation(2 * $0, 0) - coarse.correlation($0, 0) },
             coarseEnergy: coarse.energy, fineEnergy: fineE)
     }
 

@@ -1,0 +1,130 @@
+import ArgumentParser
+import DMFT
+import Foundation
+
+struct Threshold: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Interpolation threshold: relaxation time of the training error over a scan of α or γ₀, with the fit "
+            + "t_rel ≈ c|x* − x|^−ν.",
+        discussion: """
+            The second layer is frozen. At each value the DMFT is solved with the long-time solver, doubling \
+            the horizon from --tmax-start until e_train < ε·τ² or --tmax is reached; t_rel is the first \
+            crossing. The points that relaxed are fitted (GSL nonlinear least squares in log t_rel) and x*, \
+            ν and c are reported with standard errors and confidence intervals. --limit chooses finite \
+            width m (the full symmetric DMFT), the m = ∞ lazy regime-2 system (lazy initialisation only), \
+            or both. Writes relaxation-times.csv, fit.json and threshold.svg/.png into --out-dir.
+            """)
+
+    @OptionGroup var problem: ProblemOptions
+
+    @Option(help: "Scanned parameter: alpha (threshold α* above the values) or gamma0 (γ* below them).")
+    var scan: InterpolationThresholdScan.Parameter = .alpha
+
+    @Option(help: "Comma-separated values of the scanned parameter, e.g. 0.1,0.2,0.3,0.4,0.45.")
+    var values: String
+
+    @Option(help: "finite (width --width), infinite (m = ∞, lazy only) or both. Default: both for lazy, else finite.")
+    var limit: WidthLimit?
+
+    @Option(help: "Relaxation level ε: t_rel = inf{t : e_train < ε τ²}.")
+    var epsilon: Double = 1e-7
+
+    @Option(help: "Tolerance of each long-time solve (t_rel changes by < 1e-3 relative between 1e-2 and 1e-3).")
+    var tolerance: Double = 1e-2
+
+    @Option(name: .customLong("tmax-start"), help: "First horizon; doubled while e_train is above the level.")
+    var tmaxStart: Double = 25
+
+    @Option(help: "Longest horizon; values not relaxed by then are reported and left out of the fit.")
+    var tmax: Double = 800
+
+    @Option(help: "Confidence level of the intervals.")
+    var confidence: Double = 0.95
+
+    @Option(name: .customLong("out-dir"), help: "Directory for the outputs.")
+    var outDir: String = "threshold"
+
+    @Flag(name: .customLong("no-png"), help: "Write the figure as SVG only.")
+    var noPNG = false
+
+    enum WidthLimit: String, ExpressibleByArgument, CaseIterable { case finite, infinite, both }
+
+    func run() throws {
+        try reportingErrors {
+            let spec = try problem.spec()
+            let base = try spec.makeProblem()
+            let scanValues = try parseCoefficientList(values, what: "--values")
+            let isLazy: Bool = { if case .lazy = base.initialization { return true } else { return false } }()
+            let chosen = limit ?? (isLazy ? .both : .finite)
+            if chosen != .finite && !isLazy {
+                throw DMFTError.invalidInput("--limit \(chosen.rawValue) needs --init lazy (the m = ∞ system is the lazy regime 2)")
+            }
+            let widths: [Bool] = chosen == .both ? [false, true] : [chosen == .infinite]
+            var results: [StandardFigure.ThresholdScanResult] = []
+            var csv = "width,\(scan.rawValue),t_rel,final_e_train,tmax\n"
+            var fits: [String: Any] = [:]
+            let control = Terminal.runControl(label: "dmft threshold")
+            for infinite in widths {
+                var scanner = InterpolationThresholdScan(parameter: scan, values: scanValues, infiniteWidth: infinite)
+                (scanner.epsilon, scanner.tolerance) = (epsilon, tolerance)
+                (scanner.initialDuration, scanner.maxDuration) = (tmaxStart, tmax)
+                let label = infinite ? "m = ∞" : "m = \(base.width)"
+                let points = try scanner.run(base, control: control) { point in
+                    Terminal.printError("\(label), \(scan.rawValue) = \(point.value): "
+                        + (point.relaxationTime.map { "t_rel = \(String(format: "%.4g", $0))" }
+                            ?? "not relaxed by t = \(point.duration) (e_train = \(String(format: "%.3g", point.finalTrainError)))"))
+                }
+                for p in points {
+                    csv += "\(infinite ? "inf" : "\(base.width)"),\(p.value),\(p.relaxationTime.map { "\($0)" } ?? ""),"
+                        + "\(p.finalTrainError),\(p.duration)\n"
+                }
+                var fit: PowerLawFit? = nil
+                do { fit = try scanner.fit(points, confidenceLevel: confidence) } catch let error as DMFTError {
+                    Terminal.printError("\(label): no fit: \(error)")
+                }
+                results.append((label, points, fit))
+                if let fit {
+                    fits[infinite ? "inf" : "\(base.width)"] = Self.summary(fit)
+                    print("\(label): \(scan.rawValue)* = \(fmt4(fit.threshold)) ± \(fmt4(fit.thresholdStandardError)) "
+                        + "[\(fmt4(fit.thresholdInterval.lowerBound)), \(fmt4(fit.thresholdInterval.upperBound))], "
+                        + "ν = \(fmt4(fit.exponent)) ± \(fmt4(fit.exponentStandardError)) "
+                        + "[\(fmt4(fit.exponentInterval.lowerBound)), \(fmt4(fit.exponentInterval.upperBound))], "
+                        + "c = \(fmt4(fit.amplitude)) [\(fmt4(fit.amplitudeInterval.lowerBound)), "
+                        + "\(fmt4(fit.amplitudeInterval.upperBound))] (\(Int(confidence * 100))% intervals, "
+                        + "\(fit.degreesOfFreedom + 3) points)")
+                }
+            }
+            let document: [String: Any] = [
+                "command": CommandLine.arguments.joined(separator: " "), "version": dmftVersion,
+                "problem": try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec)),
+                "scan": scan.rawValue, "epsilon": epsilon, "tolerance": tolerance, "tmax_start": tmaxStart,
+                "tmax": tmax, "confidence_level": confidence, "fits": fits,
+                "model": "t_rel = c |x* - x|^(-nu), least squares in log t_rel; intervals: Student t with N - 3 dof",
+            ]
+            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            try AtomicFile.write(csv, to: outDir + "/relaxation-times.csv")
+            let json = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+            try AtomicFile.write(String(decoding: json, as: UTF8.self) + "\n", to: outDir + "/fit.json")
+            try StandardFigure.relaxationTimes(results, parameter: scan).write(svgPath: outDir + "/threshold.svg")
+            if !noPNG {
+                try PNGRenderer.render(svgPath: outDir + "/threshold.svg", pngPath: outDir + "/threshold.png", width: 1400)
+            }
+            Terminal.printError("wrote \(outDir)/relaxation-times.csv, fit.json, threshold.svg" + (noPNG ? "" : ", threshold.png"))
+        }
+    }
+
+    static func summary(_ fit: PowerLawFit) -> [String: Any] {
+        [
+            "threshold": fit.threshold, "threshold_se": fit.thresholdStandardError,
+            "threshold_interval": [fit.thresholdInterval.lowerBound, fit.thresholdInterval.upperBound],
+            "exponent": fit.exponent, "exponent_se": fit.exponentStandardError,
+            "exponent_interval": [fit.exponentInterval.lowerBound, fit.exponentInterval.upperBound],
+            "amplitude": fit.amplitude, "amplitude_interval": [fit.amplitudeInterval.lowerBound, fit.amplitudeInterval.upperBound],
+            "chi_squared": fit.chiSquared, "degrees_of_freedom": fit.degreesOfFreedom,
+        ]
+    }
+}
+
+extension InterpolationThresholdScan.Parameter: ExpressibleByArgument {}
+
+private func fmt4(_ x: Double) -> String { String(format: "%.4g", x) }
