@@ -15,22 +15,24 @@ struct Asymptotics: ParsableCommand {
               lazy-1      t*m      closed forms of regime 1 (lazy init, frozen a): e, sqrt_m_v, m_Co_tt
               lazy-2      t        regime-2 reduced DMFT (m = 1 with h̃ = h − h'(0)q, noise τ'), long-time solver
               pspin       t/sqrt(m) pure noise, mean-field init: p-spin flow of h̃ with the time change, a(s)
+              infinite-width t/m  m → ∞ at fixed ᾱ = αm (mean-field init): two-time DMFT in T = t/m
             The problem flags are those of `dmft solve`; the width only matters through ᾱ = αm.
             """)
 
     enum Regime: String, ExpressibleByArgument, CaseIterable {
         case meanField = "mean-field", lazy1 = "lazy-1", lazy2 = "lazy-2", pspin
+        case infiniteWidth = "infinite-width"
     }
 
-    @Argument(help: "Regime: mean-field, lazy-1, lazy-2 or pspin.")
+    @Argument(help: "Regime: mean-field, lazy-1, lazy-2, pspin or infinite-width.")
     var regime: Regime
 
     @OptionGroup var problem: ProblemOptions
 
-    @Option(help: "Final time in the regime's own time unit (default: 20, lazy-1: 5, pspin: 4).")
+    @Option(help: "Final time in the regime's own time unit (default: 20, lazy-1: 5, pspin: 4, infinite-width: 3).")
     var tmax: Double?
 
-    @Option(help: "Output spacing (mean-field, lazy-1) or p-spin step (pspin). Default 0.01 (pspin 0.05).")
+    @Option(help: "Output spacing (mean-field, lazy-1) or step (pspin: 0.05; infinite-width: from the stability limit, ≤ 0.05). Default 0.01.")
     var dt: Double?
 
     @Option(help: "lazy-2: tolerance of the long-time solver.")
@@ -104,6 +106,12 @@ struct Asymptotics: ParsableCommand {
                     settings["asymptotic_slope"] = "\(slope)"
                     print("A∞ = −τ√α E = \(slope) (pure h̃ = c²q^k)")
                 }
+            case .infiniteWidth:
+                let solver = InfiniteWidthLimit(
+                    step: dt ?? InfiniteWidthLimit.suggestedStep(for: p), duration: tmax ?? 3)
+                trajectory = try solver.solve(p, control: control)
+                settings.merge(["time_axis": TimeAxis.tOverM.rawValue, "dt": "\(solver.gridStep)",
+                                "tmax": "\(solver.duration)", "order": "1", "alpha_bar": "\(p.alphaBar)"]) { $1 }
             }
             let wall = Date().timeIntervalSince(started)
             let metadata = RunMetadata(

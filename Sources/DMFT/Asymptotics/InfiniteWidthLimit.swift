@@ -45,7 +45,7 @@ import Foundation
 /// **Output.** A `Trajectory` with the columns `InfiniteWidthLimit.columns` (those of
 /// `Observable.dmftColumns` except `gamma = a/√m`, which is 0 in the limit): `t` holds
 /// `T = t/m`, `e_train`, `e_test`, `a`, `v`, `Cd_t0 = C_d(T,0)`, `Co_tt = C_o(T,T)` as in
-/// the full DMFT, and `nu` holds `ν̄ = mν`, the multiplier per unit of T.
+/// the full DMFT, and `m_nu` holds `ν̄ = mν`, the multiplier per unit of T.
 public struct InfiniteWidthLimit: Sendable {
     /// Requested step in T; the step used is `gridStep` (≤ this), so that the grid ends at `duration`.
     public var step: Double
@@ -59,8 +59,10 @@ public struct InfiniteWidthLimit: Sendable {
         self.duration = duration
     }
 
-    /// The columns of the output, in order: `Observable.dmftColumns` without `gamma`.
-    public static let columns: [Observable] = Observable.dmftColumns.filter { $0 != .gamma }
+    /// The columns of the output, in order: `Observable.dmftColumns` without `gamma`, and with
+    /// `m_nu` (= ν̄ = mν) in place of `nu` so that a plot never mixes it with a finite-m ν.
+    public static let columns: [String] = Observable.dmftColumns.filter { $0 != .gamma }
+        .map { $0 == .lagrangeMultiplier ? "m_nu" : $0.rawValue }
 
     /// Number of steps `N = ⌈duration/step⌉` (capped at 10⁹ for absurd inputs, which `solve` refuses).
     public var stepCount: Int {
@@ -137,7 +139,7 @@ public struct InfiniteWidthLimit: Sendable {
         try validate(problem, keep: keep)
         let n = stepCount
         let stepper = try InfiniteWidthStepper(problem: problem, step: gridStep, rows: n + 1, keep: keep)
-        var trajectory = Trajectory(observables: Self.columns)
+        var trajectory = Trajectory(names: Self.columns)
         trajectory.reserveCapacity(n + 1)
         let reportEvery = max(1, n / 100)
         for k in 0...n {
