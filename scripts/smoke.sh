@@ -38,6 +38,28 @@ $dmft "${long[@]}" --checkpoint "$tmp/long.ckpt" --checkpoint-every 60 --resume 
 cmp -s "$tmp/long.csv" "$tmp/resumed.csv" || fail "resumed run differs from the uninterrupted one"
 [ ! -e "$tmp/long.ckpt" ] || fail "checkpoint not removed after the resumed run finished"
 
+# m → ∞ theories: each regime writes a CSV with its time axis in the sidecar; the lazy-1
+# curve overlays finite-m runs on t*m and is refused on another axis.
+lazy=(--init lazy --gamma0 1 --h 0.9,0,0.1666667 --phihat 0.9,0,0.1666667 --noise 0.5)
+$dmft asymptotics lazy-1 "${lazy[@]}" --out "$tmp/lz1.csv" >/dev/null 2>&1 || fail "asymptotics lazy-1"
+grep -q '"time_axis" : "t\*m"' "$tmp/lz1.json" || fail "lazy-1 sidecar has no time axis"
+$dmft asymptotics lazy-2 "${lazy[@]}" --tmax 3 --out "$tmp/lz2.csv" 2>/dev/null || fail "asymptotics lazy-2"
+$dmft asymptotics pspin --h 0.5,0,0.5 --noise 1 --alpha 0.5 --out "$tmp/ps.csv" >/dev/null 2>&1 || fail "asymptotics pspin"
+$dmft asymptotics infinite-width --phihat 0.9,0,0.1666667 --tmax 1 --out "$tmp/iw.csv" 2>/dev/null || fail "asymptotics infinite-width"
+$dmft asymptotics mean-field --phihat 0.9,0,0.1666667 --index-count 2 --type-a0 0.5,2 --type-weights 0.3,0.7 \
+  --tmax 2 --out "$tmp/mf.csv" 2>/dev/null || fail "asymptotics mean-field (k = 2, two types)"
+$dmft solve "${lazy[@]}" --width 25 --freeze-second-layer --tmax 0.2 --dt 0.0004 --out "$tmp/m25.csv" 2>/dev/null || fail "lazy m = 25"
+$dmft plot "$tmp/m25.csv" "$tmp/lz1.csv" --time-axis 't*m' --out "$tmp/overlay.svg" 2>/dev/null || fail "overlay plot"
+if $dmft plot "$tmp/m25.csv" "$tmp/lz1.csv" --out "$tmp/wrong.svg" 2>/dev/null; then fail "m → ∞ curve plotted on the wrong time axis"; fi
+if $dmft asymptotics pspin "${lazy[@]}" --out "$tmp/bad.csv" 2>/dev/null; then fail "pspin accepted a lazy single-index problem"; fi
+
+# Threshold: a small m = ∞ scan far from the threshold (ε = 1e-3) ends with a fit and its files.
+$dmft threshold --init lazy --gamma0 1 --h 0.9,0,0.1666667 --noise 0.5 --limit infinite --epsilon 1e-3 \
+  --values 0.1,0.2,0.3,0.4,0.5 --out-dir "$tmp/thr" --no-png >"$tmp/thr.out" 2>/dev/null || fail "threshold"
+grep -q 'alpha\* = ' "$tmp/thr.out" || fail "threshold printed no fit"
+for f in relaxation-times.csv fit.json threshold.svg; do [ -s "$tmp/thr/$f" ] || fail "threshold: no $f"; done
+if $dmft threshold --scan gamma0 --values 1,2,3,4 --out-dir "$tmp/thr2" 2>/dev/null; then fail "gamma0 scan with mean-field init accepted"; fi
+
 expect_refusal() {
   local what=$1; shift
   if $dmft solve "$@" --out "$tmp/bad.csv" 2>"$tmp/err"; then fail "$what was accepted"; fi
@@ -52,4 +74,4 @@ expect_refusal "non-numeric h" --h 0.9,x
 expect_refusal "diverging step" --width 100 --init lazy --gamma0 1 --h 0.9,0.5 --dt 0.05 --tmax 5
 expect_refusal "--dt with the long solver" --solver long --dt 0.1
 expect_refusal "--resume without a checkpoint" --solver long --resume
-echo "smoke: 10 passed, 0 failed"
+echo "smoke: all checks passed"
