@@ -38,6 +38,9 @@ struct Threshold: ParsableCommand {
     @Option(help: "Longest horizon; values not relaxed by then are reported and left out of the fit.")
     var tmax: Double = 800
 
+    @Option(name: .customLong("max-memory-gb"), help: "Memory limit of each solve; a value that needs more is reported and skipped.")
+    var maxMemoryGB: Double = 4
+
     @Option(help: "Confidence level of the intervals.")
     var confidence: Double = 0.95
 
@@ -61,22 +64,25 @@ struct Threshold: ParsableCommand {
             }
             let widths: [Bool] = chosen == .both ? [false, true] : [chosen == .infinite]
             var results: [StandardFigure.ThresholdScanResult] = []
-            var csv = "width,\(scan.rawValue),t_rel,final_e_train,tmax\n"
+            var csv = "width,\(scan.rawValue),t_rel,final_e_train,tmax,failure\n"
             var fits: [String: Any] = [:]
             let control = Terminal.runControl(label: "dmft threshold")
             for infinite in widths {
                 var scanner = InterpolationThresholdScan(parameter: scan, values: scanValues, infiniteWidth: infinite)
                 (scanner.epsilon, scanner.tolerance) = (epsilon, tolerance)
                 (scanner.initialDuration, scanner.maxDuration) = (tmaxStart, tmax)
+                scanner.memoryLimitBytes = maxMemoryGB * 1e9
                 let label = infinite ? "m = ∞" : "m = \(base.width)"
                 let points = try scanner.run(base, control: control) { point in
                     Terminal.printError("\(label), \(scan.rawValue) = \(point.value): "
                         + (point.relaxationTime.map { "t_rel = \(String(format: "%.4g", $0))" }
+                            ?? point.failure.map { "not reached: the run to t = \(point.duration) stopped: \($0)" }
                             ?? "not relaxed by t = \(point.duration) (e_train = \(String(format: "%.3g", point.finalTrainError)))"))
                 }
                 for p in points {
                     csv += "\(infinite ? "inf" : "\(base.width)"),\(p.value),\(p.relaxationTime.map { "\($0)" } ?? ""),"
-                        + "\(p.finalTrainError),\(p.duration)\n"
+                        + "\(p.finalTrainError.isFinite ? "\(p.finalTrainError)" : ""),\(p.duration),"
+                        + "\(p.failure.map { "\"" + $0.replacingOccurrences(of: "\"", with: "'") + "\"" } ?? "")\n"
                 }
                 var fit: PowerLawFit? = nil
                 do { fit = try scanner.fit(points, confidenceLevel: confidence) } catch let error as DMFTError {

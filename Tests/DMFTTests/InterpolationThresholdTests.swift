@@ -70,5 +70,12 @@ final class InterpolationThresholdTests: XCTestCase {
             width: 5, alpha: 0.2, noise: 0, covariance: CovarianceModel(h: paperH), initialization: .lazy(gamma0: 1))))
         XCTAssertThrowsError(try InterpolationThresholdScan(parameter: .alpha, values: [0.1, 0.1], infiniteWidth: true)
             .run(lazyPureNoise(width: 5)))
+        // A value whose solve cannot be done (here: a memory limit of 1 kB) is reported with the
+        // reason and the scan goes on.
+        var starved = InterpolationThresholdScan(parameter: .alpha, values: [0.1, 0.2], infiniteWidth: true)
+        starved.memoryLimitBytes = 1e3
+        let failed = try starved.run(lazyPureNoise(width: 5))
+        XCTAssertEqual(failed.count, 2)
+        XCTAssertTrue(failed.allSatisfy { $0.relaxationTime == nil && $0.failure?.contains("MB") == true }, "\(failed)")
     }
 }

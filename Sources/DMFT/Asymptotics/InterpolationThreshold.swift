@@ -31,6 +31,15 @@ public struct InterpolationThresholdScan: Sendable {
         public let finalTrainError: Double
         /// The horizon of the last run.
         public let duration: Double
+        /// Why the last run stopped short of `duration` (memory limit, divergence), if it did.
+        public let failure: String?
+
+        public init(
+            value: Double, relaxationTime: Double?, finalTrainError: Double, duration: Double, failure: String? = nil
+        ) {
+            (self.value, self.relaxationTime, self.finalTrainError) = (value, relaxationTime, finalTrainError)
+            (self.duration, self.failure) = (duration, failure)
+        }
     }
 
     public var parameter: Parameter
@@ -46,6 +55,8 @@ public struct InterpolationThresholdScan: Sendable {
     public var initialDuration: Double = 25
     /// Longest horizon tried.
     public var maxDuration: Double = 400
+    /// Memory limit of each solve; a value whose solve would exceed it is reported, not fatal.
+    public var memoryLimitBytes: Double = 4e9
 
     public init(parameter: Parameter, values: [Double], infiniteWidth: Bool) {
         self.parameter = parameter
@@ -102,7 +113,20 @@ public struct InterpolationThresholdScan: Sendable {
             var duration = initialDuration
             while true {
                 if let cancelled = control.isCancelled, cancelled() { throw DMFTError.cancelled }
-                let trajectory = try LongTimeSolver(duration: duration, tolerance: tolerance).solve(problem).trajectory
+                let trajectory: Trajectory
+                do {
+                    var solver = LongTimeSolver(duration: duration, tolerance: tolerance)
+                    solver.memoryLimitBytes = memoryLimitBytes
+                    trajectory = try solver.solve(problem).trajectory
+                } catch let error as DMFTError where error != .cancelled {
+                    // One value out of reach (memory, divergence) does not lose the others.
+                    let point = Point(
+                        value: value, relaxationTime: nil, finalTrainError: .nan, duration: duration,
+                        failure: "\(error)")
+                    points.append(point)
+                    progress?(point)
+                    break
+                }
                 let tRel = Self.relaxationTime(trajectory, level: level)
                 if tRel != nil || duration >= maxDuration {
                     let point = Point(
