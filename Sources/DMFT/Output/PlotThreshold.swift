@@ -38,13 +38,14 @@ extension StandardFigure {
         let symbol = parameter == .alpha ? "α" : "γ₀"
         let panel = PlotPanel(
             title: "relaxation time of the training error (second layer frozen)", xLabel: symbol,
-            yLabel: "t_rel", xScale: .linear, yScale: .log, series: series,
-            legend: series.filter { $0.label != "\(parameter.rawValue)*" }.map(\.legendEntry))
+            yLabel: "t_rel", xScale: .linear, yScale: .log, series: series, legend: [])
         var style = PlotStyle()
         style.plotWidth = 420
         style.plotHeight = 300
         style.panelLetters = false
-        return Figure(panels: [panel], columns: 1, style: style)
+        return Figure(
+            panels: [panel], columns: 1,
+            legend: series.filter { $0.label != "\(parameter.rawValue)*" }.map(\.legendEntry), style: style)
     }
 
     private static func formatted(_ x: Double) -> String { String(format: "%.3g", x) }
