@@ -61,14 +61,13 @@ struct Asymptotics: ParsableCommand {
             switch regime {
             case .meanField:
                 let duration = tmax ?? 20
-                var solver = MeanFieldODE(duration: duration, outputInterval: dt ?? 0.01)
-                solver.tolerance = 1e-10
+                let solver = MeanFieldODE(duration: duration, outputInterval: dt ?? 0.01)
                 if indexCount == 1 && typeA0 == nil && typeWeights == nil {
                     trajectory = try solver.solve(p)
                 } else {
                     trajectory = try solver.solve(meanFieldProblem(p))
                 }
-                settings.merge(["time_axis": TimeAxis.t.rawValue, "tmax": "\(duration)", "tolerance": "1e-10",
+                settings.merge(["time_axis": TimeAxis.t.rawValue, "tmax": "\(duration)", "tolerance": "\(solver.tolerance)",
                                 "integrator": "GSL rk8pd", "index_count": "\(indexCount)"]) { $1 }
             case .lazy1:
                 let limit = try LazyLimit(p)

@@ -103,7 +103,7 @@ struct Threshold: ParsableCommand {
             let document: [String: Any] = [
                 "command": CommandLine.arguments.joined(separator: " "), "version": dmftVersion,
                 "problem": try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec)),
-                "scan": scan.rawValue, "epsilon": epsilon, "tolerance": tolerance, "tmax_start": tmaxStart,
+                "scan": scan.rawValue, "second_layer": "frozen during every solve", "epsilon": epsilon, "tolerance": tolerance, "tmax_start": tmaxStart,
                 "tmax": tmax, "confidence_level": confidence, "fits": fits,
                 "model": "t_rel = c |x* - x|^(-nu), least squares in log t_rel; intervals: Student t with N - 3 dof",
             ]
