@@ -73,14 +73,15 @@ struct Threshold: ParsableCommand {
                 (scanner.initialDuration, scanner.maxDuration) = (tmaxStart, tmax)
                 scanner.memoryLimitBytes = maxMemoryGB * 1e9
                 let label = infinite ? "m = ∞" : "m = \(base.width)"
+                let key = infinite ? "inf" : "\(base.width)"
                 let points = try scanner.run(base, control: control) { point in
                     Terminal.printError("\(label), \(scan.rawValue) = \(point.value): "
-                        + (point.relaxationTime.map { "t_rel = \(String(format: "%.4g", $0))" }
+                        + (point.relaxationTime.map { "t_rel = \(fmt4($0))" }
                             ?? point.failure.map { "not reached: the run to t = \(point.duration) stopped: \($0)" }
                             ?? "not relaxed by t = \(point.duration) (e_train = \(String(format: "%.3g", point.finalTrainError)))"))
                 }
                 for p in points {
-                    csv += "\(infinite ? "inf" : "\(base.width)"),\(p.value),\(p.relaxationTime.map { "\($0)" } ?? ""),"
+                    csv += "\(key),\(p.value),\(p.relaxationTime.map { "\($0)" } ?? ""),"
                         + "\(p.finalTrainError.isFinite ? "\(p.finalTrainError)" : ""),\(p.duration),"
                         + "\(p.failure.map { "\"" + $0.replacingOccurrences(of: "\"", with: "'") + "\"" } ?? "")\n"
                 }
@@ -90,14 +91,11 @@ struct Threshold: ParsableCommand {
                 }
                 results.append((label, points, fit))
                 if let fit {
-                    fits[infinite ? "inf" : "\(base.width)"] = Self.summary(fit)
+                    fits[key] = Self.summary(fit)
                     print("\(label): \(scan.rawValue)* = \(fmt4(fit.threshold)) ± \(fmt4(fit.thresholdStandardError)) "
-                        + "[\(fmt4(fit.thresholdInterval.lowerBound)), \(fmt4(fit.thresholdInterval.upperBound))], "
-                        + "ν = \(fmt4(fit.exponent)) ± \(fmt4(fit.exponentStandardError)) "
-                        + "[\(fmt4(fit.exponentInterval.lowerBound)), \(fmt4(fit.exponentInterval.upperBound))], "
-                        + "c = \(fmt4(fit.amplitude)) [\(fmt4(fit.amplitudeInterval.lowerBound)), "
-                        + "\(fmt4(fit.amplitudeInterval.upperBound))] (\(Int(confidence * 100))% intervals, "
-                        + "\(fit.degreesOfFreedom + 3) points)")
+                        + "\(fmt4(fit.thresholdInterval)), ν = \(fmt4(fit.exponent)) ± \(fmt4(fit.exponentStandardError)) "
+                        + "\(fmt4(fit.exponentInterval)), c = \(fmt4(fit.amplitude)) \(fmt4(fit.amplitudeInterval)) "
+                        + "(\(Int(confidence * 100))% intervals, \(fit.degreesOfFreedom + 3) points)")
                 }
             }
             let document: [String: Any] = [
@@ -134,3 +132,4 @@ struct Threshold: ParsableCommand {
 extension InterpolationThresholdScan.Parameter: ExpressibleByArgument {}
 
 private func fmt4(_ x: Double) -> String { String(format: "%.4g", x) }
+private func fmt4(_ r: ClosedRange<Double>) -> String { "[\(fmt4(r.lowerBound)), \(fmt4(r.upperBound))]" }
