@@ -5,6 +5,8 @@ import Foundation
 /// may vary, `t_{k+1} = t_k + η_k`. Memory integrals are left-rectangle sums with column
 /// weight `η_s`, and `R_A = X W⁻¹` with `X = (I + Σ_R W)⁻¹`, `W = diag(η_s)`, so the
 /// discrete δ is `X[k,k] = 1`. On a uniform grid this is exactly the paper's scheme.
+/// The equations themselves are `SymmetricKernels` (width m); this type owns the grid, the
+/// BLAS products against the history and the step.
 ///
 /// With `implicitLocalTerms`, the stiff local term of the `C_o`, `R_o` equations,
 /// `−(m−2)/m · α a(t)² h'(C_o(t,t)) · Y(t,t')` (the δ part of `R_A` in `M^R_o`,
@@ -15,10 +17,7 @@ import Foundation
 struct GridStepper {
     let problem: TrainingProblem
     let implicitLocalTerms: Bool
-    let m: Double, p: Double, q: Double, alpha: Double
-    let h: PowerSeries
-    let cov: CovarianceModel
-    let noiseAndSignal: Double  // τ² + ‖φ‖²
+    let equations: SymmetricKernels
     private(set) var capacity: Int
 
     // Two-time history (row = later time).
@@ -47,13 +46,7 @@ struct GridStepper {
         self.problem = problem
         self.implicitLocalTerms = implicitLocalTerms
         self.capacity = max(capacity, 2)
-        m = Double(problem.width)
-        p = 1 / m
-        q = (m - 1) / m
-        alpha = problem.alpha
-        h = problem.covariance.h
-        cov = problem.covariance
-        noiseAndSignal = problem.noise * problem.noise + problem.covariance.phiNorm2
+        equations = SymmetricKernels(problem)
         let n = self.capacity
         cd = try TwoTimeArray(size: n)
         co = try TwoTimeArray(size: n)
@@ -108,69 +101,38 @@ struct GridStepper {
         let ld = Int32(n)
         let eta = step ?? 0
         weights[k] = eta   // η_s, s = 0…k (the last row's own weight never enters its observables)
+        let eq = equations
         let ak = a[k], vk = v[k]
-        let phiHatK = cov.phiHat(vk), phiHatPrimeK = cov.phiHatDerivative(vk)
+        let phiHatK = eq.covariance.phiHat(vk), phiHatPrimeK = eq.covariance.phiHatDerivative(vk)
         let cdRow = cd.row(k), coRow = co.row(k), rdRow = rd.row(k), roRow = ro.row(k)
+        let history = TwoTimeRow(cd: cdRow, co: coRow, rd: rdRow, ro: roRow)
 
-        // 1. Self-energies on row k.
-        let sigmaCRow = sigmaC.row(k)
-        for s in 0...k {
-            let value = noiseAndSignal - ak * phiHatK - a[s] * cov.phiHat(v[s])
-                + ak * a[s] * (p * h(cdRow[s]) + q * h(coRow[s]))
-            sigmaCRow[s] = value
-            sigmaC[s, k] = value
-        }
-        for s in 0..<k {
-            sigmaR[s] = ak * a[s] * (p * h.derivative(cdRow[s]) * rdRow[s] + q * h.derivative(coRow[s]) * roRow[s])
-        }
-
-        // 2. Row k of X = (I + Σ_R W)⁻¹: X[k, 0..<k] = −(Σ_R W)[k, 0..<k] · X[0..<k, 0..<k].
+        // 1–3. Σ_C, Σ_R, row k of X = (I + Σ_R W)⁻¹ and of C_A = −X Σ_C Xᵀ.
+        eq.selfEnergyRow(
+            k, a: a, v: v, weights: weights, history, sigmaC: sigmaC, x: x, caStore: caStore,
+            sigmaR: &sigmaR, ca: &ca, scratch: &w)
         let xRow = x.row(k)
-        if k > 0 {
-            for s in 0..<k { xRow[s] = -weights[s] * sigmaR[s] }
-            cblas_dtrmv(CblasRowMajor, CblasLower, CblasTrans, CblasUnit, Int32(k), x.base, ld, xRow, 1)
-        }
-        xRow[k] = 1
-
-        // 3. Row k of C_A = −X Σ_C Xᵀ: w = Σ_C X[k,:]ᵀ, then C_A[k, l] = −(X w)[l].
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, kk, kk, 1, sigmaC.base, ld, xRow, 1, 0, &w, 1)
-        cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasUnit, kk, x.base, ld, &w, 1)
-        for s in 0...k { ca[s] = -w[s] }
-        if let caStore { for s in 0...k { caStore[k, s] = ca[s] } }
 
         // 4. Observables.
         let trainError = -0.5 * ca[k]
-        let testError = 0.5 * (noiseAndSignal - 2 * ak * phiHatK + ak * ak * (p * h(1) + q * h(coRow[k])))
+        let testError = eq.testError(secondLayer: ak, phiHat: phiHatK, equalTimeOverlap: coRow[k])
 
         // 5. Memory kernels times the column weight on row k (X carries the discrete δ at s = k).
-        var intRA = 0.0, drift = 0.0, responseDrift = 0.0, vMemory = 0.0, nuMemory = 0.0
-        for s in 0...k {
-            let cds = cdRow[s], cos = coRow[s], ws = weights[s]
-            let hpd = h.derivative(cds), hpo = h.derivative(cos)
-            let aa = alpha * ak * a[s]
-            let mrd = aa * (xRow[s] * hpd + ws * ca[s] * h.secondDerivative(cds) * rdRow[s])
-            let mro = aa * (xRow[s] * hpo + ws * ca[s] * h.secondDerivative(cos) * roRow[s])
-            let mcd = ws * aa * ca[s] * hpd
-            let mco = ws * aa * ca[s] * hpo
-            memR[s] = mrd; memR[n + s] = mro
-            memC[s] = mcd; memC[n + s] = mco
-            intRA += xRow[s]
-            drift += xRow[s] * a[s] * (p * h(cds) + q * h(cos))
-            responseDrift += ws * ca[s] * a[s] * (p * hpd * rdRow[s] + q * hpo * roRow[s])
-            vMemory += (p * mrd + q * mro) * v[s]
-            nuMemory += p * mrd * cds + q * mro * cos + p * mcd * rdRow[s] + q * mco * roRow[s]
-        }
-        let nu = alpha * ak * phiHatPrimeK * vk * intRA - nuMemory
+        let sums = eq.memoryRow(
+            k, a: a, v: v, weights: weights, history, x: xRow, ca: ca,
+            responseKernels: &memR, correlationKernels: &memC, stride: n)
+        let nu = eq.multiplier(a: ak, v: vk, phiHatPrime: phiHatPrimeK, sums)
 
         let row = [
-            times[k], trainError, testError, ak, ak / m.squareRoot(), vk, cdRow[0], coRow[k], nu,
+            times[k], trainError, testError, ak, ak / eq.m.squareRoot(), vk, cdRow[0], coRow[k], nu,
         ]
         try checkAdmissible(k: k, row: row)
         guard step != nil else { return row }
 
         // 6. One-time functions at k+1.
-        let da = alpha * phiHatK * intRA - alpha * drift - alpha * responseDrift
-        let dv = -nu * vk + alpha * ak * phiHatPrimeK * intRA - vMemory
+        let source = eq.source(a: ak, phiHatPrime: phiHatPrimeK, sums)
+        let da = eq.secondLayerRate(phiHat: phiHatK, sums)
+        let dv = eq.overlapRate(nu: nu, v: vk, source: source, sums)
         a.append(problem.trainSecondLayer ? ak + eta * da : ak)
         v.append(vk + eta * dv)
         steps.append(eta)
@@ -194,30 +156,24 @@ struct GridStepper {
         //    explicit derivative and λ the implicit local rate of C_o, R_o (0 when explicit).
         let next = k + 1
         let cdNext = cd.row(next), coNext = co.row(next), rdNext = rd.row(next), roNext = ro.row(next)
-        let source = alpha * ak * phiHatPrimeK * intRA
-        let mMinus2 = m - 2
-        let lambda = implicitLocalTerms ? max(0, p * mMinus2 * memR[n + k]) : 0
+        let lambda = implicitLocalTerms ? eq.localRate(offDiagonalKernelAtEqualTimes: memR[n + k]) : 0
         let damping = 1 / (1 + eta * lambda)
         var dCoDiagonal = 0.0
         for l in 0...k {
-            let dCd = -nu * cdRow[l] + source * v[l]
-                - (p * byCd[l] + q * byCo[n + l])
-                - (p * mcByRd[l] + q * mcByRo[n + l])
-            let dCo = -nu * coRow[l] + source * v[l]
-                - p * (byCo[l] + byCd[n + l] + mMinus2 * byCo[n + l])
-                - p * (mcByRo[l] + mcByRd[n + l] + mMinus2 * mcByRo[n + l])
-            let dRd = -nu * rdRow[l] - (p * byRd[l] + q * byRo[n + l])
-            let dRo = -nu * roRow[l] - p * (byRo[l] + byRd[n + l] + mMinus2 * byRo[n + l])
-            cdNext[l] = cdRow[l] + eta * dCd
-            rdNext[l] = rdRow[l] + eta * dRd
+            let rate = eq.twoTimeRates(
+                nu: nu, source: source, vColumn: v[l], cd: cdRow[l], co: coRow[l], rd: rdRow[l], ro: roRow[l],
+                rCd: (byCd[l], byCd[n + l]), rCo: (byCo[l], byCo[n + l]), rRd: (byRd[l], byRd[n + l]),
+                rRo: (byRo[l], byRo[n + l]), cRd: (mcByRd[l], mcByRd[n + l]), cRo: (mcByRo[l], mcByRo[n + l]))
+            cdNext[l] = cdRow[l] + eta * rate.cd
+            rdNext[l] = rdRow[l] + eta * rate.rd
             if lambda > 0 {
-                coNext[l] = (coRow[l] + eta * (dCo + lambda * coRow[l])) * damping
-                roNext[l] = (roRow[l] + eta * (dRo + lambda * roRow[l])) * damping
+                coNext[l] = (coRow[l] + eta * (rate.co + lambda * coRow[l])) * damping
+                roNext[l] = (roRow[l] + eta * (rate.ro + lambda * roRow[l])) * damping
             } else {
-                coNext[l] = coRow[l] + eta * dCo
-                roNext[l] = roRow[l] + eta * dRo
+                coNext[l] = coRow[l] + eta * rate.co
+                roNext[l] = roRow[l] + eta * rate.ro
             }
-            if l == k { dCoDiagonal = dCo }
+            if l == k { dCoDiagonal = rate.co }
         }
         if k > 0 { rowCurvature = curvatureOfNewRow(k) }
         rdNext[k] += 1   // the δ(t − t') source: R(t_{k+1}, t_k) = 1 + O(η)
@@ -263,7 +219,7 @@ struct GridStepper {
     private func checkAdmissible(k: Int, row: [Double]) throws {
         let t = times[k]
         let eta = k > 0 ? steps[k - 1] : 0
-        let rate = problem.stiffRate(secondLayer: a[k])
+        let rate = equations.stiffRate(secondLayer: a[k])
         let advice = implicitLocalTerms
             ? "the step (\(fmt(eta))) is too coarse for the dynamics here; lower the tolerance"
             : "the explicit Euler step must satisfy dt·α a²(2h'(0)+h'(1)/m) ≲ 2 "
@@ -273,7 +229,7 @@ struct GridStepper {
         }
         let slack = 1e-6
         let coTT = co[k, k]
-        if coTT > 1 + slack || coTT < -1 / max(m - 1, 1) - slack {
+        if coTT > 1 + slack || coTT < -1 / max(equations.m - 1, 1) - slack {
             throw DMFTError.diverged(
                 "C_o(t,t) = \(fmt(coTT)) left [−1/(m−1), 1] at t = \(fmt(t)) (not a Gram matrix); \(advice)")
         }
