@@ -27,7 +27,10 @@ import Foundation
 /// at `(T,T')`. `C_o(T,T)` moves with twice the first-time derivative; start `C_d(0,0) = 1`,
 /// `C_o(0,0) = 0`, `v(0) = 0`, `a(0) = a₀`. Observables: `e_tr = −½ C̄_A(T,T)`,
 /// `e_ts = ½[τ² + ‖φ‖² − 2aφ̂(v) + a² h(C_o(T,T))]` (both `½(τ² + ‖φ‖²)` at T = 0).
-/// The full DMFT at width m approaches this system with an O(1/m) gap.
+/// The full DMFT at width m approaches this system with an O(1/m) gap. The self-energies,
+/// kernels, one-time equations and the test error are `SymmetricKernels(infiniteWidth:)`, the
+/// width-m functions with the weights of the rescaled limit; only the two-time right-hand
+/// sides, in which whole terms vanish as m → ∞, are written out here (`InfiniteWidthStepper`).
 ///
 /// **Discretisation.** The project's baseline scheme (§3.3, `GridStepper`) on the uniform grid
 /// `T_k = kη`: forward Euler in the first time, left-rectangle sums, `R̄_A = X/η` with
@@ -83,7 +86,7 @@ public struct InfiniteWidthLimit: Sendable {
     public static func stiffRate(_ problem: TrainingProblem, secondLayer a: Double, equalTimeOverlap co: Double = 0)
         -> Double
     {
-        2 * problem.alphaBar * a * a * problem.covariance.h.derivative(co)
+        SymmetricKernels(infiniteWidth: problem).stiffRate(secondLayer: a, equalTimeOverlap: co)
     }
 
     /// A step comfortably inside the explicit stability region at T = 0:
@@ -154,10 +157,8 @@ public struct InfiniteWidthLimit: Sendable {
 /// The grid state of `InfiniteWidthLimit`: the two-time history (row = later time) and the
 /// row buffers of one step. Rows are appended one per `advance`.
 private final class InfiniteWidthStepper {
-    let alphaBar: Double, eta: Double
-    let noiseAndSignal: Double  // τ² + ‖φ‖²
-    let h: PowerSeries
-    let cov: CovarianceModel
+    let equations: SymmetricKernels  // the m → ∞ form
+    let eta: Double
     let problem: TrainingProblem
     let rows: Int
 
@@ -168,10 +169,10 @@ private final class InfiniteWidthStepper {
     let caStore: TwoTimeArray?               // C̄_A rows, on request
     var a: [Double], v: [Double]
 
-    /// One contiguous block of row buffers, `slots × rows`; the pairs (3,4), (8,9), (10,11),
-    /// (13,14) are read and written as two-row matrices with leading dimension `rows`.
+    /// One contiguous block of row buffers, `slots × rows`; the pairs (3,4), (5,6), (8,9),
+    /// (10,11), (13,14) are read and written as two-row matrices with leading dimension `rows`.
     private let buffer: UnsafeMutablePointer<Double>
-    private static let slots = 16
+    private static let slots = 17
     private func slot(_ i: Int) -> UnsafeMutablePointer<Double> { buffer + i * rows }
     private var sigmaR: UnsafeMutablePointer<Double> { slot(0) }
     private var ca: UnsafeMutablePointer<Double> { slot(1) }
@@ -191,14 +192,12 @@ private final class InfiniteWidthStepper {
     private var ndRd: UnsafeMutablePointer<Double> { slot(13) }  // Σ_s N_d[s] R_d(l,s)
     private var noRd: UnsafeMutablePointer<Double> { slot(14) }  // Σ_s N_o[s] R_d(l,s)
     private var noRo: UnsafeMutablePointer<Double> { slot(15) }  // Σ_s N_o[s] R̄_o(l,s)
+    private var weights: UnsafeMutablePointer<Double> { slot(16) }  // the column weight η of every s
 
     init(problem: TrainingProblem, step: Double, rows: Int, keep: Bool) throws {
         self.problem = problem
-        alphaBar = problem.alphaBar
+        equations = SymmetricKernels(infiniteWidth: problem)
         eta = step
-        h = problem.covariance.h
-        cov = problem.covariance
-        noiseAndSignal = problem.noise * problem.noise + problem.covariance.phiNorm2
         self.rows = rows
         cd = try TwoTimeArray(size: rows)
         co = try TwoTimeArray(size: rows)
@@ -214,6 +213,7 @@ private final class InfiniteWidthStepper {
         a.reserveCapacity(rows)
         v.reserveCapacity(rows)
         cd[0, 0] = 1
+        weights.update(repeating: step, count: rows)
     }
 
     deinit { buffer.deallocate() }
@@ -222,64 +222,36 @@ private final class InfiniteWidthStepper {
     /// Returns the observables in `InfiniteWidthLimit.columns` order.
     func advance(from k: Int, last: Bool) throws -> [Double] {
         let ld = Int32(rows), kk = Int32(k + 1)
+        let eq = equations
         let ak = a[k], vk = v[k]
-        let phiHatK = cov.phiHat(vk)
+        let phiHatK = eq.covariance.phiHat(vk)
         let cdRow = cd.row(k), coRow = co.row(k), rdRow = rd.row(k), roRow = ro.row(k)
+        let history = TwoTimeRow(cd: cdRow, co: coRow, rd: rdRow, ro: roRow)
 
-        // 1. Self-energies on row k (p h(C_d) and the diagonal part of Σ_R are O(1/m)).
-        let sigmaCRow = sigmaC.row(k)
-        for s in 0...k {
-            let value = noiseAndSignal - ak * phiHatK - a[s] * cov.phiHat(v[s]) + ak * a[s] * h(coRow[s])
-            sigmaCRow[s] = value
-            sigmaC[s, k] = value
-        }
-        for s in 0..<k {
-            sigmaR[s] = ak * a[s] * (h.derivative(cdRow[s]) * rdRow[s] + h.derivative(coRow[s]) * roRow[s])
-        }
-
-        // 2. Row k of X: X[k, 0..<k] = −η Σ̄_R[k, 0..<k] · X[0..<k, 0..<k], X[k,k] = 1.
+        // 1–3. Σ_C, Σ̄_R, row k of X = (I + ηΣ̄_R)⁻¹ and of C̄_A = −X Σ_C Xᵀ.
+        eq.selfEnergyRow(
+            k, a: a, v: v, weights: weights, history, sigmaC: sigmaC, x: x, caStore: caStore,
+            sigmaR: sigmaR, ca: ca, scratch: w)
         let xRow = x.row(k)
-        if k > 0 {
-            for s in 0..<k { xRow[s] = -eta * sigmaR[s] }
-            cblas_dtrmv(CblasRowMajor, CblasLower, CblasTrans, CblasUnit, Int32(k), x.base, ld, xRow, 1)
-        }
-        xRow[k] = 1
 
-        // 3. Row k of C̄_A = −X Σ_C Xᵀ: w = Σ_C X[k,:]ᵀ, C̄_A[k,l] = −(X w)[l].
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, kk, kk, 1, sigmaC.base, ld, xRow, 1, 0, w, 1)
-        cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasUnit, kk, x.base, ld, w, 1)
-        for s in 0...k { ca[s] = -w[s] }
-        if let caStore { for s in 0...k { caStore[k, s] = ca[s] } }
-
-        // 4. Kernels times η, and the one-time sums of row k.
-        var intRA = 0.0, drift = 0.0, responseDrift = 0.0, vMemory = 0.0, nuMemory = 0.0
-        for s in 0...k {
-            let cds = cdRow[s], cos = coRow[s], rds = rdRow[s], ros = roRow[s]
-            let hpd = h.derivative(cds), hpo = h.derivative(cos)
-            let aa = alphaBar * ak * a[s]
-            let etaCA = eta * ca[s]
-            kd[s] = aa * etaCA * h.secondDerivative(cds) * rds
-            ko[s] = aa * (xRow[s] * hpo + etaCA * h.secondDerivative(cos) * ros)
-            nd[s] = aa * etaCA * hpd
-            no[s] = aa * etaCA * hpo
-            intRA += xRow[s]
-            drift += xRow[s] * a[s] * h(cos)
-            responseDrift += etaCA * a[s] * (hpd * rds + hpo * ros)
-            vMemory += (kd[s] + ko[s]) * v[s]
-            nuMemory += kd[s] * cds + ko[s] * cos + nd[s] * rds + no[s] * ros
-        }
-        let source = alphaBar * ak * cov.phiHatDerivative(vk) * intRA
-        let nu = source * vk - nuMemory
+        // 4. Kernels times η (K_d = η M^R_d without its O(1/m) local part, K_o = η M^R_o,
+        //    N_x = η M^C_x, all at ᾱ), and the one-time sums of row k.
+        let sums = eq.memoryRow(
+            k, a: a, v: v, weights: weights, history, x: xRow, ca: ca, responseKernels: kd, correlationKernels: nd,
+            stride: rows)
+        let phiHatPrimeK = eq.covariance.phiHatDerivative(vk)
+        let source = eq.source(a: ak, phiHatPrime: phiHatPrimeK, sums)
+        let nu = eq.multiplier(a: ak, v: vk, phiHatPrime: phiHatPrimeK, sums)
 
         let trainError = -0.5 * ca[k]
-        let testError = 0.5 * (noiseAndSignal - 2 * ak * phiHatK + ak * ak * h(coRow[k]))
+        let testError = eq.testError(secondLayer: ak, phiHat: phiHatK, equalTimeOverlap: coRow[k])
         let row = [Double(k) * eta, trainError, testError, ak, vk, cdRow[0], coRow[k], nu]
         try checkAdmissible(k: k, row: row)
         if last { return row }
 
         // 5. One-time functions at k+1.
-        let da = alphaBar * (phiHatK * intRA - drift - responseDrift)
-        let dv = -nu * vk + source - vMemory
+        let da = eq.secondLayerRate(phiHat: phiHatK, sums)
+        let dv = eq.overlapRate(nu: nu, v: vk, source: source, sums)
         a.append(problem.trainSecondLayer ? ak + eta * da : ak)
         v.append(vk + eta * dv)
 
@@ -298,7 +270,8 @@ private final class InfiniteWidthStepper {
         cblas_dtrmm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, 2, kk, 1, rd.base, ld, ndRd, ld)
         cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, kk, ro.base, ld, noRo, 1)
 
-        // 7. Euler step to row k+1.
+        // 7. Euler step to row k+1. These are the m → ∞ limits of `SymmetricKernels.twoTimeRates`
+        //    in the rescaled variables, which keep other terms than width m does (see above).
         let next = k + 1
         let cdNext = cd.row(next), coNext = co.row(next), rdNext = rd.row(next), roNext = ro.row(next)
         var dCdDiagonal = 0.0, dCoDiagonal = 0.0
@@ -329,7 +302,7 @@ private final class InfiniteWidthStepper {
     private func checkAdmissible(k: Int, row: [Double]) throws {
         let t = row[0]
         let coTT = co[k, k]
-        let rate = InfiniteWidthLimit.stiffRate(problem, secondLayer: a[k], equalTimeOverlap: min(max(coTT, 0), 1))
+        let rate = equations.stiffRate(secondLayer: a[k], equalTimeOverlap: min(max(coTT, 0), 1))
         let advice = "the explicit Euler step must satisfy step·2ᾱa²h'(C_o(T,T)) ≲ 2 (here \(fmt(eta * rate))); "
             + "rerun with step ≤ \(fmt(0.5 / max(rate, 1e-300)))"
         if !row.allSatisfy(\.isFinite) || !cd[k, k].isFinite {
