@@ -161,7 +161,7 @@ public struct MeanFieldODE: Sendable {
     /// freezes the second layer).
     public func solve(_ problem: TrainingProblem) throws -> Trajectory {
         try problem.validate()
-        let p = problem, cov = problem.covariance, h = cov.h
+        let p = problem, cov = problem.covariance, h = cov.h, risk = PopulationRisk(problem)
         return try integrate(
             from: [problem.initialSecondLayer, 0],
             columns: [Observable.time, .trainError, .testError, .secondLayer, .overlap].map(\.rawValue),
@@ -172,7 +172,8 @@ public struct MeanFieldODE: Sendable {
             },
             row: { t, y in
                 let (a, v) = (y[0], y[1])
-                let e = 0.5 * (p.noise * p.noise + cov.phiNorm2 - 2 * a * cov.phiHat(v) + a * a * h(v * v))
+                // m → ∞: no same-neuron pairs (p = 0), and <w_i,w_j> = C_o(t,t) = v² for i ≠ j.
+                let e = risk.symmetric(secondLayer: a, phiHat: cov.phiHat(v), offDiagonalOverlap: v * v, p: 0, q: 1)
                 return [t, e, e, a, v]
             })
     }
@@ -265,6 +266,7 @@ public struct MeanFieldODE: Sendable {
 /// The vector field of the K-type mean-field ODE on `y = (a_1 … a_K, v_1, …, v_K)`.
 private struct MeanFieldFlow {
     let problem: MultiIndexMeanFieldProblem
+    var risk: PopulationRisk { PopulationRisk(noise: problem.noise, phiNorm2: problem.target.phiNorm2, h: problem.h) }
     var pi: [Double] { problem.initialState.weights }
     var k: Int { problem.target.indexCount }
 
@@ -288,13 +290,14 @@ private struct MeanFieldFlow {
         }
     }
 
+    /// The population risk with the π-weighted sums over types; `<w_i,w_j> = <v_i,v_j>` (d → ∞).
     func error(_ a: [Double], _ v: [[Double]]) -> Double {
-        var e = problem.noise * problem.noise + problem.target.phiNorm2
+        var linear = 0.0, quadratic = 0.0
         for i in a.indices {
-            e -= 2 * pi[i] * a[i] * problem.target.phiHat(v[i])
-            for j in a.indices { e += pi[i] * pi[j] * a[i] * a[j] * problem.h(dot(v[i], v[j])) }
+            linear += pi[i] * a[i] * problem.target.phiHat(v[i])
+            for j in a.indices { quadratic += pi[i] * pi[j] * a[i] * a[j] * problem.h(dot(v[i], v[j])) }
         }
-        return 0.5 * e
+        return risk.testError(linear: linear, quadratic: quadratic)
     }
 }
 

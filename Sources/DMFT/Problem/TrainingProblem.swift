@@ -74,17 +74,16 @@ public struct TrainingProblem: Sendable, Equatable {
     /// `a(0)`.
     public var initialSecondLayer: Double { initialization.initialSecondLayer(width: width) }
 
-    /// Test (= train) error at t = 0: `½[τ² + ‖φ‖² + a₀² h(1)/m]`.
+    /// Test (= train) error at t = 0 (`v = 0`, `C_o = 0`): `½[τ² + ‖φ‖² + a₀² h(1)/m]`.
     public var initialError: Double {
-        let a0 = initialSecondLayer
-        return 0.5 * (noise * noise + covariance.phiNorm2 + a0 * a0 * covariance.h(1) / Double(width))
+        SymmetricKernels(self).testError(
+            secondLayer: initialSecondLayer, phiHat: covariance.phiHat(0), equalTimeOverlap: 0)
     }
 
     /// Rate of the fastest local (stiff) term of the uniform scheme at second-layer value
     /// `a`: `α a² h'(0)`, doubled in the equal-time update of `C_o(t,t)`
-    /// (`model-and-dmft.md` §3.3, `long-time.md`), plus the diagonal term `α a² h'(1)/m`.
+    /// (`docs/long-time.md`), plus the diagonal term `α a² h'(1)/m` (`SymmetricKernels.stiffRate`).
     public func stiffRate(secondLayer a: Double) -> Double {
-        let h = covariance.h
-        return alpha * a * a * (2 * h.derivative(0) + h.derivative(1) / Double(width))
+        SymmetricKernels(self).stiffRate(secondLayer: a)
     }
 }

@@ -1,8 +1,8 @@
 /// The DMFT observables measured on a finite network state, shared by every simulator:
 /// first layer `W` (m rows of length d, unit norm), its initial value `W0`, second layer
 /// `a`, latent direction `u`. The test error is the exact population risk
-/// `½[τ² + ‖φ‖² − (2/m)Σ a_i φ̂(v_i) + (1/m²)Σ_ij a_i a_j h(<w_i,w_j>)]`, which holds for
-/// Gaussian data whatever σ and φ are (through their covariances).
+/// `½[τ² + ‖φ‖² − (2/m)Σ a_i φ̂(v_i) + (1/m²)Σ_ij a_i a_j h(<w_i,w_j>)]` (`PopulationRisk`),
+/// which holds for Gaussian data whatever σ and φ are (through their covariances).
 public enum FiniteWidthObservables {
     /// Column order of a simulator trajectory (before ensemble averaging).
     public static let columns: [Observable] = [
@@ -36,8 +36,7 @@ public enum FiniteWidthObservables {
         let md = Double(m)
         var linear = 0.0
         for i in 0..<m { linear += a[i] * cov.phiHat(overlaps[i]) }
-        let tau2 = problem.noise * problem.noise
-        let testError = 0.5 * (tau2 + cov.phiNorm2 - 2 * linear / md + quadratic / (md * md))
+        let testError = PopulationRisk(problem).testError(linear: linear / md, quadratic: quadratic / (md * md))
         let meanA = a.reduce(0, +) / md
         return [
             time, trainError, testError, meanA, meanA / md.squareRoot(), overlaps.reduce(0, +) / md,
