@@ -22,21 +22,57 @@ $dmft solve --width 20 --alpha 0.3 --noise 0.6 --init lazy --gamma0 1 --h 0.9,0.
 $dmft solve --config "$tmp/lazy.json" --dt 0.01 --tmax 1 --out "$tmp/again.csv" 2>/dev/null || fail "config rerun"
 cmp -s "$tmp/lazy.csv" "$tmp/again.csv" || fail "config rerun differs"
 
-# Long-time solver: error estimate in the sidecar; Ctrl-C keeps a checkpoint, --resume
-# finishes the run with the same numbers as an uninterrupted one.
+# Long-time solver: error estimate in the sidecar; Ctrl-C (SIGINT) and SIGTERM keep a
+# checkpoint, --resume finishes the run with the same numbers as an uninterrupted one.
 long=(solve --solver long --width 20 --phihat 0.9,0,0.16666666666666666 --tmax 60 --tolerance 1e-4)
 $dmft "${long[@]}" --out "$tmp/long.csv" 2>/dev/null || fail "long solve"
 grep -q '"error_estimate"' "$tmp/long.json" || fail "long solve: no error estimate in the sidecar"
-$dmft "${long[@]}" --checkpoint "$tmp/long.ckpt" --checkpoint-every 0 --out "$tmp/resumed.csv" 2>/dev/null &
+for signal in INT TERM; do
+  $dmft "${long[@]}" --checkpoint "$tmp/long.ckpt" --checkpoint-every 0 --out "$tmp/resumed.csv" 2>/dev/null &
+  pid=$!
+  for _ in $(seq 100); do [ -s "$tmp/long.ckpt" ] && break; sleep 0.1; done
+  kill -$signal $pid
+  if wait $pid; then fail "long solve finished before SIG$signal could interrupt it"; fi
+  [ -s "$tmp/long.ckpt" ] || fail "long solve stopped by SIG$signal left no checkpoint"
+  [ ! -e "$tmp/resumed.csv" ] || fail "long solve stopped by SIG$signal wrote a CSV"
+  $dmft "${long[@]}" --checkpoint "$tmp/long.ckpt" --checkpoint-every 60 --resume --out "$tmp/resumed.csv" 2>/dev/null \
+    || fail "resume after SIG$signal"
+  cmp -s "$tmp/long.csv" "$tmp/resumed.csv" || fail "run resumed after SIG$signal differs from the uninterrupted one"
+  [ ! -e "$tmp/long.ckpt" ] || fail "checkpoint not removed after the resumed run finished"
+  rm "$tmp/resumed.csv" "$tmp/resumed.json"
+done
+
+# Outputs are all-or-nothing: SIGTERM stops a simulation within about a second and leaves
+# no file; a failed run leaves the previous outputs as they were and no temporary files;
+# an input is never an output; two runs writing one --out at once leave one run's CSV and
+# sidecar together.
+mkdir "$tmp/out"
+$dmft simulate --model network --runs 4 --tmax 20 --out "$tmp/out/sim.csv" 2>/dev/null &
 pid=$!
-for _ in $(seq 100); do [ -s "$tmp/long.ckpt" ] && break; sleep 0.1; done
-kill -INT $pid
-if wait $pid; then fail "long solve finished before it could be interrupted"; fi
-[ -s "$tmp/long.ckpt" ] || fail "interrupted long solve left no checkpoint"
-[ ! -e "$tmp/resumed.csv" ] || fail "interrupted long solve wrote a CSV"
-$dmft "${long[@]}" --checkpoint "$tmp/long.ckpt" --checkpoint-every 60 --resume --out "$tmp/resumed.csv" 2>/dev/null || fail "resume"
-cmp -s "$tmp/long.csv" "$tmp/resumed.csv" || fail "resumed run differs from the uninterrupted one"
-[ ! -e "$tmp/long.ckpt" ] || fail "checkpoint not removed after the resumed run finished"
+sleep 1
+kill -TERM $pid
+start=$(date +%s%N)
+if wait $pid; then fail "simulate finished before SIGTERM"; else status=$?; fi
+[ $status -eq 143 ] || fail "simulate stopped by SIGTERM exited with $status, not 143"
+[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 1500 ] || fail "simulate took more than a second to stop on SIGTERM"
+[ -z "$(ls -A "$tmp/out")" ] || fail "simulate stopped by SIGTERM left files: $(ls -A "$tmp/out")"
+cp "$tmp/lazy.csv" "$tmp/lazy.json" "$tmp/out/"
+if $dmft solve --width 100 --init lazy --gamma0 1 --h 0.9,0.5 --dt 0.05 --tmax 5 --out "$tmp/out/lazy.csv" 2>/dev/null; then
+  fail "diverging solve accepted"
+fi
+cmp -s "$tmp/lazy.csv" "$tmp/out/lazy.csv" && cmp -s "$tmp/lazy.json" "$tmp/out/lazy.json" || fail "failed run changed the outputs"
+[ "$(ls -A "$tmp/out")" = "$(printf 'lazy.csv\nlazy.json')" ] || fail "failed run left files: $(ls -A "$tmp/out")"
+if $dmft plot "$tmp/out/lazy.csv" --out "$tmp/out/../out/lazy.csv" 2>/dev/null; then fail "plot overwrote its input"; fi
+cmp -s "$tmp/lazy.csv" "$tmp/out/lazy.csv" || fail "plot --out its input changed the input"
+for _ in 1 2 3; do
+  for tmax in 1 2; do
+    $dmft solve --width 20 --tmax $tmax --dt 0.01 --out "$tmp/out/race.csv" 2>/dev/null &
+  done
+  wait
+  rows=$(($(wc -l < "$tmp/out/race.csv") - 1))
+  grep -q "\"rows\" : $rows," "$tmp/out/race.json" || fail "concurrent runs left a CSV ($rows rows) beside another run's sidecar"
+done
+[ "$(ls -A "$tmp/out" | grep -c race)" -eq 2 ] || fail "concurrent runs left files: $(ls -A "$tmp/out")"
 
 # m → ∞ theories: each regime writes a CSV with its time axis in the sidecar; the lazy-1
 # curve overlays finite-m runs on t*m and is refused on another axis.

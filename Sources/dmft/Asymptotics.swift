@@ -52,6 +52,7 @@ struct Asymptotics: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let files = try OutputFiles(try RunOutput.paths(for: out), inputs: problem.inputFiles)
             let spec = try problem.spec()
             let p = try spec.makeProblem()
             let started = Date()
@@ -63,9 +64,9 @@ struct Asymptotics: ParsableCommand {
                 let duration = tmax ?? 20
                 let solver = MeanFieldODE(duration: duration, outputInterval: dt ?? 0.01)
                 if indexCount == 1 && typeA0 == nil && typeWeights == nil {
-                    trajectory = try solver.solve(p)
+                    trajectory = try solver.solve(p, control: control)
                 } else {
-                    trajectory = try solver.solve(meanFieldProblem(p))
+                    trajectory = try solver.solve(meanFieldProblem(p), control: control)
                 }
                 settings.merge(["time_axis": TimeAxis.t.rawValue, "tmax": "\(duration)", "tolerance": "\(solver.tolerance)",
                                 "integrator": "GSL rk8pd", "index_count": "\(indexCount)"]) { $1 }
@@ -116,7 +117,8 @@ struct Asymptotics: ParsableCommand {
             let metadata = RunMetadata(
                 command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: p, solver: settings,
                 trajectory: trajectory, wallTime: wall, started: started, warnings: [])
-            try RunOutput.write(trajectory, metadata: metadata, to: out)
+            try RunOutput.stage(trajectory, metadata: metadata, to: out, in: files)
+            try files.commitUnlessInterrupted()
             reportWritten(out, rows: trajectory.count, seconds: wall)
         }
     }

@@ -51,10 +51,14 @@ struct Compare: ParsableCommand {
                 return m
             }
             guard !chosen.isEmpty else { throw DMFTError.invalidInput("--models is empty") }
+            let names = try (["dmft"] + chosen.map(\.rawValue)).flatMap { try RunOutput.paths(for: "\(outDir)/\($0).csv") }
+                + ["combined.csv", "metrics.csv", "figure.svg"].map { outDir + "/" + $0 } + (noPNG ? [] : [pngPath])
+            let files = try OutputFiles(names, inputs: problem.inputFiles)
+            if !noPNG { _ = try PNGRenderer.requireConverter(for: pngPath) }
             let range = try parseWindow()
             let theory = try solveDMFT(spec: spec, SolverSettings(dt: dt, tmax: tmax))
-            // Everything is computed before anything is written: a failure or Ctrl-C halfway
-            // leaves no partial set of outputs.
+            // Everything is computed and staged before anything is moved into place: a failure,
+            // Ctrl-C or SIGTERM halfway leaves no partial set of outputs.
             var outputs: [(trajectory: Trajectory, metadata: RunMetadata, path: String)] = [
                 (theory.trajectory, theory.metadata(spec: spec), outDir + "/dmft.csv"),
             ]
@@ -89,23 +93,27 @@ struct Compare: ParsableCommand {
             }
             let combined = TrajectoryComparison.combine(
                 theory: ("dmft", theory.trajectory), experiments: experiments)
-            for output in outputs { try RunOutput.write(output.trajectory, metadata: output.metadata, to: output.path) }
-            try AtomicFile.write(TrajectoryCSV.render(combined), to: outDir + "/combined.csv")
-            try AtomicFile.write(metricsCSV, to: outDir + "/metrics.csv")
+            for output in outputs {
+                try RunOutput.stage(output.trajectory, metadata: output.metadata, to: output.path, in: files)
+            }
+            try files.stage(TrajectoryCSV.render(combined), as: outDir + "/combined.csv")
+            try files.stage(metricsCSV, as: outDir + "/metrics.csv")
             let m = theory.problem.width
             let label = ["gaussian": "Gaussian-model GD", "network": "network SGD"]
             let figure = try StandardFigure.observables(
                 [("DMFT, m = \(m)", m, theory.trajectory)]
                     + experiments.map { ("\(label[$0.name] ?? $0.name), m = \(m)", m, $0.trajectory) },
                 timeAxis: timeAxis, logTime: logTime)
-            try figure.write(svgPath: outDir + "/figure.svg")
-            if !noPNG { try PNGRenderer.render(svgPath: outDir + "/figure.svg", pngPath: outDir + "/figure.png", width: 1800) }
+            try figure.stage(in: files, svgPath: outDir + "/figure.svg", pngPath: noPNG ? nil : pngPath, pngWidth: 1800)
+            try files.commitUnlessInterrupted()
             print("model     observable  max|Δ|     rms|Δ|   max/se   rms/se")
             summary.forEach { print($0) }
             Terminal.printError("wrote \(outDir)/{dmft,\(chosen.map(\.rawValue).joined(separator: ","))," 
                 + "combined,metrics}.csv, figure.svg" + (noPNG ? "" : ", figure.png"))
         }
     }
+
+    private var pngPath: String { outDir + "/figure.png" }
 
     private func parseWindow() throws -> ClosedRange<Double> {
         guard let window else { return -Double.infinity...Double.infinity }

@@ -139,19 +139,28 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
         wallTime: wall)
 }
 
-/// Solves and writes CSV + JSON sidecar. Shared by `solve` and `example`.
-func runSolve(spec: ProblemSpec, _ options: SolverSettings, out: String) throws -> Trajectory {
+/// Solves and writes CSV + JSON sidecar. Shared by `solve` and `example`. `inputs` are the
+/// files the run reads (none of them may be an output).
+func runSolve(spec: ProblemSpec, _ options: SolverSettings, out: String, inputs: [String] = []) throws -> Trajectory {
+    let files = try OutputFiles(try RunOutput.paths(for: out), inputs: inputs + (options.checkpoint.map { [$0] } ?? []))
     let result = try solveDMFT(spec: spec, options)
-    try RunOutput.write(result.trajectory, metadata: result.metadata(spec: spec), to: out)
+    try RunOutput.stage(result.trajectory, metadata: result.metadata(spec: spec), to: out, in: files)
+    try files.commitUnlessInterrupted()
     reportWritten(out, rows: result.trajectory.count, seconds: result.wallTime)
     return result.trajectory
 }
 
-/// Reports library errors as a clean message and a non-zero exit code.
+/// Runs a command's body with SIGINT and SIGTERM routed to `interrupted`, and reports
+/// library errors as a clean message and a non-zero exit code (128 + the signal's number
+/// for an interrupted run).
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as DMFTError {
+    Terminal.installSignalHandlers()
+    do { return try body() } catch DMFTError.cancelled {
+        Terminal.printError("stopped by \(Terminal.signalName); no output was written")
+        throw ExitCode(Terminal.interruptedExitCode)
+    } catch let error as DMFTError {
         Terminal.printError("error: \(error)")
-        throw ExitCode(error == .cancelled ? 130 : 1)
+        throw ExitCode(1)
     }
 }
 
@@ -173,7 +182,7 @@ struct Solve: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            _ = try runSolve(spec: try problem.spec(), solver.settings, out: out)
+            _ = try runSolve(spec: try problem.spec(), solver.settings, out: out, inputs: problem.inputFiles)
         }
     }
 }

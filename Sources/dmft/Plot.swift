@@ -73,6 +73,11 @@ struct Plot: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let svgPath = out ?? replacingExtension(of: files[0], with: "svg")
+            let pngPath = png ? replacingExtension(of: svgPath, with: "png") : nil
+            let outputs = try OutputFiles(
+                [svgPath] + (pngPath.map { [$0] } ?? []), inputs: files + files.map(RunOutput.sidecarPath(for:)))
+            if let pngPath { _ = try PNGRenderer.requireConverter(for: pngPath) }
             let labelList = try list(labels, name: "--labels")
             let widthList = try list(widths, name: "--widths").map { text -> Int in
                 guard let m = Int(text), m > 0 else {
@@ -122,15 +127,9 @@ struct Plot: ParsableCommand {
                     inputs, timeAxis: timeAxis, logTime: logTime, panels: panelList.isEmpty ? nil : panelList,
                     maxMarkers: maxMarkers)
             if let columns { figure.columns = columns }
-            let svgPath = out ?? replacingExtension(of: files[0], with: "svg")
-            try figure.write(svgPath: svgPath)
-            var written = [svgPath]
-            if png {
-                let pngPath = replacingExtension(of: svgPath, with: "png")
-                try PNGRenderer.render(svgPath: svgPath, pngPath: pngPath, width: pngWidth)
-                written.append(pngPath)
-            }
-            Terminal.printError("wrote \(written.joined(separator: " and ")) (\(figure.panels.count) panels)")
+            try figure.stage(in: outputs, svgPath: svgPath, pngPath: pngPath, pngWidth: pngWidth)
+            try outputs.commitUnlessInterrupted()
+            Terminal.printError("wrote \(outputs.destinations.joined(separator: " and ")) (\(figure.panels.count) panels)")
         }
     }
 

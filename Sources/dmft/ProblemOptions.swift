@@ -48,6 +48,9 @@ struct ProblemOptions: ParsableArguments {
           help: "Keep a fixed at its initial value (default: trained, or as in --config).")
     var freezeSecondLayer: Bool?
 
+    /// The files the problem flags read (`--config`), which no output may overwrite.
+    var inputFiles: [String] { config.map { [$0] } ?? [] }
+
     /// The problem described by `--config` (if any) with the flags applied on top; a flag
     /// that gives σ or φ another way clears the config's conflicting form of it.
     func spec(default fallback: ProblemSpec = ProblemSpec()) throws -> ProblemSpec {

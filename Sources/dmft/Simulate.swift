@@ -91,6 +91,7 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let files = try OutputFiles(try RunOutput.paths(for: out), inputs: problem.inputFiles)
             let spec = try problem.spec()
             let trainingProblem = try spec.makeProblem()
             let started = Date()
@@ -101,7 +102,8 @@ struct Simulate: ParsableCommand {
             let metadata = RunMetadata(
                 command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: trainingProblem,
                 solver: result.settings, trajectory: result.trajectory, wallTime: wall, started: started, warnings: [])
-            try RunOutput.write(result.trajectory, metadata: metadata, to: out)
+            try RunOutput.stage(result.trajectory, metadata: metadata, to: out, in: files)
+            try files.commitUnlessInterrupted()
             reportWritten(out, rows: result.trajectory.count, seconds: wall)
         }
     }

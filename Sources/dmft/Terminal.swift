@@ -2,14 +2,31 @@ import DMFT
 import Foundation
 import Synchronization
 
-/// Set by SIGINT; long runs poll it and stop cleanly, writing nothing half-done.
+/// Set by SIGINT or SIGTERM; runs poll it and stop cleanly (a long solve with a checkpoint
+/// saves it first), and no output is moved into place once it is set.
 let interrupted = Atomic<Bool>(false)
+/// The signal that set `interrupted`.
+let interruptingSignal = Atomic<Int32>(0)
 
 enum Terminal {
-    /// Routes Ctrl-C to the `interrupted` flag instead of killing the process.
-    static func installInterruptHandler() {
-        signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
+    /// Routes SIGINT (Ctrl-C) and SIGTERM to the `interrupted` flag instead of killing the
+    /// process; a second signal ends the process at once.
+    static func installSignalHandlers() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number) { received in
+                _ = interruptingSignal.compareExchange(expected: 0, desired: received, ordering: .relaxed)
+                if interrupted.exchange(true, ordering: .relaxed) { _exit(128 + received) }
+            }
+        }
     }
+
+    static var isInterrupted: Bool { interrupted.load(ordering: .relaxed) }
+
+    /// The name of the signal that interrupted the run.
+    static var signalName: String { interruptingSignal.load(ordering: .relaxed) == SIGTERM ? "SIGTERM" : "SIGINT" }
+
+    /// The shell's exit status for a run ended by that signal (130 for SIGINT, 143 for SIGTERM).
+    static var interruptedExitCode: Int32 { 128 + (interruptingSignal.load(ordering: .relaxed) == SIGTERM ? SIGTERM : SIGINT) }
 
     /// Progress bars only on an interactive terminal and never under CI.
     static var showsProgress: Bool {
@@ -20,11 +37,11 @@ enum Terminal {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
-    /// Run control with a progress bar labelled `label` (when `showsProgress`) and Ctrl-C.
+    /// Run control with a progress bar labelled `label` (when `showsProgress`), stopped by
+    /// SIGINT and SIGTERM.
     static func runControl(label: String) -> RunControl {
-        installInterruptHandler()
         var control = RunControl()
-        control.isCancelled = { @Sendable in interrupted.load(ordering: .relaxed) }
+        control.isCancelled = { @Sendable in Terminal.isInterrupted }
         if showsProgress {
             let bar = ProgressBar(label: label)
             control.progress = { @Sendable fraction in bar.show(fraction) }
@@ -48,4 +65,9 @@ struct ProgressBar: Sendable {
         if fraction >= 1 { line += "\n" }
         FileHandle.standardError.write(Data(line.utf8))
     }
+}
+
+extension OutputFiles {
+    /// Moves the run's files into place unless SIGINT or SIGTERM arrived.
+    func commitUnlessInterrupted() throws { try commit(isCancelled: { Terminal.isInterrupted }) }
 }

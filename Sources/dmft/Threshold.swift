@@ -54,6 +54,9 @@ struct Threshold: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let names = ["relaxation-times.csv", "fit.json", "threshold.svg"] + (noPNG ? [] : ["threshold.png"])
+            let files = try OutputFiles(names.map { outDir + "/" + $0 }, inputs: problem.inputFiles)
+            if !noPNG { _ = try PNGRenderer.requireConverter(for: outDir + "/threshold.png") }
             let spec = try problem.spec()
             let base = try spec.makeProblem()
             let scanValues = try parseCoefficientList(values, what: "--values")
@@ -105,14 +108,13 @@ struct Threshold: ParsableCommand {
                 "tmax": tmax, "confidence_level": confidence, "fits": fits,
                 "model": "t_rel = c |x* - x|^(-nu), least squares in log t_rel; intervals: Student t with N - 3 dof",
             ]
-            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-            try AtomicFile.write(csv, to: outDir + "/relaxation-times.csv")
+            try files.stage(csv, as: outDir + "/relaxation-times.csv")
             let json = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
-            try AtomicFile.write(String(decoding: json, as: UTF8.self) + "\n", to: outDir + "/fit.json")
-            try StandardFigure.relaxationTimes(results, parameter: scan).write(svgPath: outDir + "/threshold.svg")
-            if !noPNG {
-                try PNGRenderer.render(svgPath: outDir + "/threshold.svg", pngPath: outDir + "/threshold.png", width: 1400)
-            }
+            try files.stage(String(decoding: json, as: UTF8.self) + "\n", as: outDir + "/fit.json")
+            try StandardFigure.relaxationTimes(results, parameter: scan).stage(
+                in: files, svgPath: outDir + "/threshold.svg", pngPath: noPNG ? nil : outDir + "/threshold.png",
+                pngWidth: 1400)
+            try files.commitUnlessInterrupted()
             Terminal.printError("wrote \(outDir)/relaxation-times.csv, fit.json, threshold.svg" + (noPNG ? "" : ", threshold.png"))
         }
     }

@@ -117,7 +117,7 @@ public struct InterpolationThresholdScan: Sendable {
                 do {
                     var solver = LongTimeSolver(duration: duration, tolerance: tolerance)
                     solver.memoryLimitBytes = memoryLimitBytes
-                    trajectory = try solver.solve(problem).trajectory
+                    trajectory = try solver.solve(problem, control: RunControl(isCancelled: control.isCancelled)).trajectory
                 } catch let error as DMFTError where error != .cancelled {
                     // One value out of reach (memory, divergence) does not lose the others.
                     let point = Point(

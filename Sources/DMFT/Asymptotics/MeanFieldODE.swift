@@ -158,12 +158,12 @@ public struct MeanFieldODE: Sendable {
     }
 
     /// The trajectory with columns t, e_train, e_test, a, v (`a` frozen when the problem
-    /// freezes the second layer).
-    public func solve(_ problem: TrainingProblem) throws -> Trajectory {
+    /// freezes the second layer). `control.isCancelled` is polled between output rows.
+    public func solve(_ problem: TrainingProblem, control: RunControl = RunControl()) throws -> Trajectory {
         try problem.validate()
         let p = problem, cov = problem.covariance, h = cov.h, risk = PopulationRisk(problem)
         return try integrate(
-            from: [problem.initialSecondLayer, 0],
+            from: [problem.initialSecondLayer, 0], control: control,
             columns: [Observable.time, .trainError, .testError, .secondLayer, .overlap].map(\.rawValue),
             derivative: { y, dydt in
                 let (a, v) = (y[0], y[1])
@@ -182,7 +182,7 @@ public struct MeanFieldODE: Sendable {
     /// overlap with the first latent direction; the single-index v for k = 1). Unless K = k = 1,
     /// a_l1 = Σ π_i |a_i| follows, then per type a_1 … a_K and the components v_i_j
     /// (type i = 1…K, direction j = 1…k).
-    public func solve(_ problem: MultiIndexMeanFieldProblem) throws -> Trajectory {
+    public func solve(_ problem: MultiIndexMeanFieldProblem, control: RunControl = RunControl()) throws -> Trajectory {
         let flow = MeanFieldFlow(problem: problem), pi = problem.initialState.weights
         let (K, k) = (pi.count, problem.target.indexCount)
         let perType = K * k > 1
@@ -193,7 +193,7 @@ public struct MeanFieldODE: Sendable {
         }
         let v0 = problem.initialState.overlaps ?? Array(repeating: Array(repeating: 0, count: k), count: K)
         return try integrate(
-            from: problem.initialState.secondLayer + v0.joined(), columns: names,
+            from: problem.initialState.secondLayer + v0.joined(), control: control, columns: names,
             derivative: flow.derivative,
             row: { t, y in
                 let (a, v) = flow.unpack(y)
@@ -206,7 +206,7 @@ public struct MeanFieldODE: Sendable {
     /// Integrates `dy/dt = derivative(y)` from `y(0) = y0`, recording `row(t, y)` every
     /// `outputInterval` and at `duration`. An error thrown by `derivative` ends the run with it.
     private func integrate(
-        from y0: [Double], columns: [String],
+        from y0: [Double], control: RunControl, columns: [String],
         derivative: @escaping (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void,
         row: (Double, [Double]) -> [Double]
     ) throws -> Trajectory {
@@ -249,6 +249,7 @@ public struct MeanFieldODE: Sendable {
         let rows = Int((duration / outputInterval).rounded(.up))
         for k in 0...rows {
             let target = min(Double(k) * outputInterval, duration)
+            if let cancelled = control.isCancelled, cancelled() { throw DMFTError.cancelled }
             if target > t {
                 let status = gsl_odeiv2_driver_apply(driver, &t, target, &y)
                 if let failure = context.takeUnretainedValue().failure { throw failure }

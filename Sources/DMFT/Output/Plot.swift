@@ -239,6 +239,15 @@ public struct Figure: Sendable {
 
     /// Writes the SVG atomically.
     public func write(svgPath: String) throws { try AtomicFile.write(svg(), to: svgPath) }
+
+    /// Stages the SVG as `svgPath` in `files` and, given `pngPath`, its PNG `pngWidth` pixels wide.
+    public func stage(in files: OutputFiles, svgPath: String, pngPath: String? = nil, pngWidth: Int = 1600) throws {
+        let document = svg()
+        try files.stage(document, as: svgPath)
+        if let pngPath {
+            try files.stage(PNGRenderer.png(fromSVG: document, width: pngWidth, naming: pngPath), as: pngPath)
+        }
+    }
 }
 
 /// Turns SVG files into PNG with `rsvg-convert` (Debian package `librsvg2-bin`).
@@ -256,28 +265,33 @@ public enum PNGRenderer {
         return nil
     }
 
-    /// Renders `svgPath` to `pngPath`, `width` pixels wide (height in proportion) on a
-    /// white background. The PNG is written to a temporary file and renamed into place.
-    public static func render(svgPath: String, pngPath: String, width: Int = 1600) throws {
+    /// The converter's full path; refuses (naming `pngPath`) when it is not installed, so a
+    /// command can check before any work.
+    public static func requireConverter(for pngPath: String) throws -> String {
         guard let executable = locate() else {
             throw DMFTError.io(
-                "cannot make \(pngPath): \(program) not found on PATH (install it: apt-get install librsvg2-bin); "
-                    + "the SVG \(svgPath) was written")
+                "cannot make \(pngPath): \(program) not found on PATH (install it: apt-get install librsvg2-bin), "
+                    + "or leave the PNG out")
         }
+        return executable
+    }
+
+    /// The PNG of the SVG document `svg`, `width` pixels wide (height in proportion) on a white
+    /// background. The converter works on scratch files in the temporary directory, removed
+    /// afterwards; the caller writes the PNG where it belongs (see `OutputFiles`).
+    public static func png(fromSVG svg: String, width: Int = 1600, naming pngPath: String) throws -> Data {
+        let executable = try requireConverter(for: pngPath)
         guard width > 0 else { throw DMFTError.invalidInput("PNG width must be positive, got \(width)") }
-        guard FileManager.default.fileExists(atPath: svgPath) else { throw DMFTError.io("cannot read \(svgPath)") }
-        let destination = URL(fileURLWithPath: pngPath)
-        do {
-            try FileManager.default.createDirectory(
-                at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch {
-            throw DMFTError.io("cannot write \(pngPath): \(error.localizedDescription)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dmft-png-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let (input, output) = (scratch.path + ".svg", scratch.path + ".png")
+        defer { for file in [input, output] { unlink(file) } }
+        guard FileManager.default.createFile(atPath: input, contents: Data(svg.utf8)) else {
+            throw DMFTError.io("cannot make \(pngPath): cannot write the scratch file \(input)")
         }
-        let temporary = destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-w", "\(width)", "-a", "-b", "white", "-f", "png", "-o", temporary, svgPath]
+        process.arguments = ["-w", "\(width)", "-a", "-b", "white", "-f", "png", "-o", output, input]
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -286,15 +300,11 @@ public enum PNGRenderer {
         }
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
+        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: output) else {
             throw DMFTError.io(
-                "\(program) failed on \(svgPath) (exit \(process.terminationStatus)): "
+                "\(program) failed to make \(pngPath) (exit \(process.terminationStatus)): "
                     + message.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        guard rename(temporary, pngPath) == 0 else {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw DMFTError.io("cannot write \(pngPath): \(String(cString: strerror(errno)))")
-        }
+        return data
     }
 }

@@ -93,21 +93,25 @@ public enum RunOutput {
         return url.deletingPathExtension().appendingPathExtension("json").path
     }
 
-    /// Writes both files so that neither is ever half-written and a new CSV never sits next
-    /// to an old sidecar: both are first written in full to temporary files beside their
-    /// destinations, then atomically renamed over them (sidecar first).
-    public static func write(_ trajectory: Trajectory, metadata: RunMetadata, to csvPath: String) throws {
+    /// The files of a run writing `csvPath`, in commit order: the sidecar, then the CSV.
+    /// Refuses a CSV path that would be its own sidecar (`run.json`).
+    public static func paths(for csvPath: String) throws -> [String] {
+        let sidecar = sidecarPath(for: csvPath)
+        guard !OutputFiles.sameFile(sidecar, csvPath) else {
+            throw DMFTError.invalidInput("the output \(csvPath) would be its own JSON sidecar; give it the extension .csv")
+        }
+        return [sidecar, csvPath]
+    }
+
+    /// Stages the CSV and its sidecar in `files` (which must have declared `paths(for: csvPath)`).
+    /// A trajectory with non-finite values is refused.
+    public static func stage(
+        _ trajectory: Trajectory, metadata: RunMetadata, to csvPath: String, in files: OutputFiles
+    ) throws {
         guard trajectory.isFinite else {
             throw DMFTError.diverged("refusing to write \(csvPath): the trajectory has non-finite values")
         }
-        let jsonPath = sidecarPath(for: csvPath)
-        let staged = [(csvPath + ".partial", csvPath), (jsonPath + ".partial", jsonPath)]
-        try AtomicFile.write(TrajectoryCSV.render(trajectory), to: staged[0].0)
-        try AtomicFile.write(metadata.json(), to: staged[1].0)
-        for (temporary, final) in staged.reversed() where rename(temporary, final) != 0 {
-            let reason = String(cString: strerror(errno))
-            for (temporary, _) in staged { try? FileManager.default.removeItem(atPath: temporary) }
-            throw DMFTError.io("cannot move \(final) into place: \(reason)")
-        }
+        try files.stage(metadata.json(), as: sidecarPath(for: csvPath))
+        try files.stage(TrajectoryCSV.render(trajectory), as: csvPath)
     }
 }

@@ -47,17 +47,12 @@ public enum TrajectoryCSV {
     }
 }
 
-/// Writes files so that a crash or Ctrl-C never leaves a half-written one: the content
-/// goes to a temporary file in the same directory, which is then renamed into place.
+/// Writes one file so that a crash or Ctrl-C never leaves a half-written one (an
+/// `OutputFiles` run of one file).
 public enum AtomicFile {
     public static func write(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url, options: .atomic)
-        } catch {
-            throw DMFTError.io("cannot write \(path): \(error.localizedDescription)")
-        }
+        let files = try OutputFiles([path])
+        try files.stage(text, as: path)
+        try files.commit()
     }
 }
