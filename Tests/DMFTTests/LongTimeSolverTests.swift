@@ -129,9 +129,13 @@ final class LongTimeSolverTests: XCTestCase {
         XCTAssertThrowsError(try other.solve(problem, resume: true)) {
             XCTAssertTrue("\($0)".contains("another run"), "\($0)")
         }
-        try Data("DMFTCKPT1\nxx".utf8).write(to: URL(fileURLWithPath: path))
+        try Data("DMFTCKPT2\nxx".utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try solver.solve(problem, resume: true)) {
             XCTAssertTrue("\($0)".contains("not a dmft checkpoint"), "\($0)")
+        }
+        try Data("DMFTCKPT1\nxxxxxxxxxxxxxxxxxxxx".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try solver.solve(problem, resume: true)) {
+            XCTAssertTrue("\($0)".contains("without a checksum"), "\($0)")
         }
     }
 

@@ -2,10 +2,13 @@ import Foundation
 
 /// A long-time run's state between two steps: a JSON header (what was run, the one-time
 /// functions, the observables so far) followed by the lower triangles of the stored
-/// two-time arrays as raw doubles. Written to a temporary file and renamed into place, so
-/// a crash leaves the previous checkpoint intact.
+/// two-time arrays as raw doubles, and a CRC-32 of everything before it. Written to a
+/// temporary file and renamed into place, so a crash leaves the previous checkpoint intact;
+/// a file whose checksum does not match, or whose state is not finite, is refused.
 struct Checkpoint: Codable {
-    static let magic = Array("DMFTCKPT1\n".utf8)
+    static let magic = Array("DMFTCKPT2\n".utf8)
+    /// The first version, without a checksum.
+    static let uncheckedMagic = Array("DMFTCKPT1\n".utf8)
 
     /// Identifies the problem and the solver settings the state belongs to.
     var fingerprint: String
@@ -49,6 +52,8 @@ struct Checkpoint: Codable {
         var length = UInt64(header.count).littleEndian
         head.append(Data(bytes: &length, count: 8))
         head.append(header)
+        var crc = CRC32()
+        crc.update(head)
         let temporary = path + ".partial"
         guard FileManager.default.createFile(atPath: temporary, contents: head),
             let file = FileHandle(forWritingAtPath: temporary)
@@ -58,9 +63,12 @@ struct Checkpoint: Codable {
             for array in source {
                 for k in 0..<times.count {
                     let row = Data(bytesNoCopy: array.row(k), count: (k + 1) * 8, deallocator: .none)
+                    crc.update(row)
                     try file.write(contentsOf: row)
                 }
             }
+            var checksum = crc.value.littleEndian
+            try file.write(contentsOf: Data(bytes: &checksum, count: 4))
             try file.close()
         } catch {
             try? file.close()
@@ -75,22 +83,45 @@ struct Checkpoint: Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DMFTError.io("cannot read checkpoint \(path)")
         }
-        let bad = DMFTError.io("\(path) is not a dmft checkpoint (or is truncated)")
-        guard data.count > magic.count + 8, Array(data.prefix(magic.count)) == magic else { throw bad }
+        let restart = "; remove it and run again without --resume"
+        let bad = DMFTError.io("\(path) is not a dmft checkpoint (or is truncated)\(restart)")
+        if Array(data.prefix(uncheckedMagic.count)) == uncheckedMagic {
+            throw DMFTError.io("checkpoint \(path) was written by an earlier dmft without a checksum\(restart)")
+        }
+        guard data.count > magic.count + 8 + 4, Array(data.prefix(magic.count)) == magic else { throw bad }
+        let body = data.prefix(data.count - 4)
+        var stored: UInt32 = 0
+        _ = withUnsafeMutableBytes(of: &stored) { data.suffix(4).copyBytes(to: $0) }
+        let computed = CRC32.checksum(body)
+        guard UInt32(littleEndian: stored) == computed else {
+            throw DMFTError.io(
+                "checkpoint \(path) is corrupt (CRC-32 \(hex(computed)) does not match the stored "
+                    + "\(hex(UInt32(littleEndian: stored))))\(restart)")
+        }
         var length: UInt64 = 0
         _ = withUnsafeMutableBytes(of: &length) { data[magic.count..<(magic.count + 8)].copyBytes(to: $0) }
-        let start = magic.count + 8, headerEnd = start + Int(UInt64(littleEndian: length))
-        guard headerEnd <= data.count else { throw bad }
-        var checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data[start..<headerEnd])
+        let start = magic.count + 8
+        guard UInt64(littleEndian: length) <= UInt64(body.count - start) else { throw bad }
+        let headerEnd = start + Int(UInt64(littleEndian: length))
+        guard var checkpoint = try? JSONDecoder().decode(Checkpoint.self, from: data[start..<headerEnd]) else { throw bad }
         guard checkpoint.fingerprint == fingerprint else {
             throw DMFTError.invalidInput(
                 "checkpoint \(path) belongs to another run:\n  saved:     \(checkpoint.fingerprint)\n  requested: \(fingerprint)")
         }
         let count = checkpoint.times.count
         let expected = 6 * count * (count + 1) / 2
-        guard data.count - headerEnd == expected * 8 else { throw bad }
-        checkpoint.payload = data[headerEnd...].withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        guard body.count - headerEnd == expected * 8 else { throw bad }
+        checkpoint.payload = body[headerEnd...].withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        guard checkpoint.isFinite else {
+            throw DMFTError.io("checkpoint \(path) holds non-finite values (the saved state diverged)\(restart)")
+        }
         return checkpoint
+    }
+
+    /// Whether every number of the state is finite.
+    private var isFinite: Bool {
+        let lists = [times, steps, a, v, payload ?? []] + rows + finished.flatMap(\.rows) + finished.map(\.times)
+        return rowCurvature.isFinite && lists.allSatisfy { $0.allSatisfy(\.isFinite) }
     }
 
     /// A pass state equal to the one that was saved.
@@ -115,3 +146,5 @@ struct Checkpoint: Codable {
         return PassState(stepper: stepper, rows: rows)
     }
 }
+
+private func hex(_ x: UInt32) -> String { "0x" + String(x, radix: 16, uppercase: false) }
