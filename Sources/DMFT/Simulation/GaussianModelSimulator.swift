@@ -215,15 +215,15 @@ public struct GaussianModelSimulator: Sendable {
         var trajectory = Trajectory(observables: FiniteWidthObservables.columns)
         trajectory.reserveCapacity(steps / every + 2)
         let reportEvery = max(1, steps / 100)
+        var divergence: DivergenceGuard?
         for k in 0...steps {
             if let isCancelled = control.isCancelled, isCancelled() { throw DMFTError.cancelled }
             let t = Double(k) * step
             let risk = sim.evaluate()
-            guard risk.isFinite else {
-                throw DMFTError.diverged(
-                    "the empirical risk became non-finite at t = \(fmt(t)) (d = \(dimension)); "
-                        + "reduce the GD step (now \(step))")
+            if k == 0 {
+                divergence = DivergenceGuard(initialTrainError: risk, learningRate: step, timePerStep: step, problem: problem)
             }
+            try divergence?.check(trainError: risk, at: t)
             if k == 0 { atStart?(sim) }
             if k % every == 0 || k == steps {
                 trajectory.append(sim.observables(time: t, trainError: risk, problem: problem))
@@ -232,7 +232,9 @@ public struct GaussianModelSimulator: Sendable {
             do {
                 try sim.update(rate: rate, trainSecondLayer: problem.trainSecondLayer)
             } catch DMFTError.diverged(let why) {
-                throw DMFTError.diverged("\(why) at t = \(fmt(t)) (d = \(dimension)); reduce the GD step (now \(step))")
+                throw DMFTError.diverged(
+                    "\(why) at t = \(fmt(t)) (d = \(dimension)); "
+                        + DivergenceGuard.advice(learningRate: step, timePerStep: step, problem: problem))
             }
             if (k + 1) % reportEvery == 0 { control.progress?(Double(k + 1) / Double(steps + 1)) }
         }

@@ -451,6 +451,11 @@ final class NetworkTrainer {
     private let xt: UnsafeMutablePointer<Double>?
     private let yt: UnsafeMutablePointer<Double>?
     private(set) var steps = 0
+    /// Set from the training error at t = 0 when training starts.
+    private var divergence: DivergenceGuard?
+
+    /// Gradient-flow time advanced per SGD step, `η d/n`.
+    var timePerStep: Double { eta * Double(d) / Double(n) }
 
     init(problem: TrainingProblem, simulator sim: NetworkSimulator, realisation: Int, initialSecondLayer: [Double]?)
         throws
@@ -625,6 +630,7 @@ final class NetworkTrainer {
             loss = batchGradient(xb, yb, count: batch)
         }
         guard loss.isFinite else { throw diverged("the batch loss became \(loss)") }
+        try divergence?.check(batchLoss: loss, at: Double(steps) * timePerStep)
         if problem.trainSecondLayer {
             var sum = 0.0
             for i in 0..<m {
@@ -680,8 +686,8 @@ final class NetworkTrainer {
 
     private func diverged(_ what: String) -> DMFTError {
         DMFTError.diverged(
-            "\(what) at SGD step \(steps) (gradient-flow time \(fmt(Double(steps) * eta * Double(d) / Double(n)))); "
-                + "reduce the learning rate η = \(eta)")
+            "\(what) at SGD step \(steps) (gradient-flow time \(fmt(Double(steps) * timePerStep))); "
+                + DivergenceGuard.advice(learningRate: eta, timePerStep: timePerStep, problem: problem))
     }
 
     /// `(mean, standard error)` of `½(y − f(x))²` over `count` rows, evaluated in chunks.
@@ -732,17 +738,13 @@ final class NetworkTrainer {
             time: time, trainError: trainError(), w: weights, w0: initialWeights, a: secondLayer,
             u: isPureNoise ? nil : u, dimension: d, problem: problem)
         if let sampled = sampledTestError() { row.append(sampled.mean) }
-        guard row.allSatisfy(\.isFinite) else {
-            throw DMFTError.diverged(
-                "non-finite observables at gradient-flow time \(fmt(time)) (SGD step \(steps)); reduce the "
-                    + "learning rate η = \(eta)")
-        }
+        guard row.allSatisfy(\.isFinite) else { throw diverged("non-finite observables") }
         return row
     }
 
     /// Trains to `duration`, recording at `t = 0`, every `recordInterval` and at the last step.
     func train(duration: Double, recordInterval: Double, control: RunControl) throws -> Trajectory {
-        let dt = eta * Double(d) / Double(n)
+        let dt = timePerStep
         let total = Int((duration / dt).rounded())
         var recordSteps: [Int] = []
         var k = 0
@@ -764,7 +766,14 @@ final class NetworkTrainer {
                 try step()
                 if steps % reportEvery == 0 { control.progress?(Double(steps) / Double(max(total, 1))) }
             }
-            trajectory.append(try observables(time: Double(steps) * dt))
+            let row = try observables(time: Double(steps) * dt)
+            if let divergence {
+                try divergence.check(trainError: row[1], at: row[0])
+            } else {
+                divergence = DivergenceGuard(
+                    initialTrainError: row[1], learningRate: eta, timePerStep: dt, problem: problem)
+            }
+            trajectory.append(row)
         }
         control.progress?(1)
         return trajectory
