@@ -17,6 +17,8 @@ enum SolverMethod: String, ExpressibleByArgument, CaseIterable, Sendable {
     case uniform
     /// `LongTimeSolver`: adaptive, implicit stiff term, extrapolated, with an error estimate.
     case long
+    /// `RatioGridSolver` (experimental): rows on a grid in the time ratio s/t.
+    case ratio
 }
 
 /// What `solveDMFT` needs; `dmft solve` fills it from its flags, `compare` from its own.
@@ -29,14 +31,19 @@ struct SolverSettings {
     var checkpointEvery: Double = 60
     var resume = false
     var maxMemoryGB: Double = 8
+    var nodes: Int?
+    var integrator: RatioGridSolver.Integrator?
 }
+
+extension RatioGridSolver.Integrator: ExpressibleByArgument {}
 
 /// Solver flags of `dmft solve`.
 struct SolverOptions: ParsableArguments {
     @Option(name: .customLong("solver"), help: ArgumentHelp(
         "uniform: the paper's Euler grid (first order; memory and time grow as N², N³ with N = tmax/dt). "
             + "long: adaptive steps, implicit stiff term, Richardson-extrapolated, with an error estimate "
-            + "(for t = Θ(m)).", valueName: "uniform|long"))
+            + "(for t = Θ(m)). ratio (experimental): rows on a grid in the time ratio s/t, adaptive "
+            + "Runge–Kutta steps.", valueName: "uniform|long|ratio"))
     var method: SolverMethod = .uniform
 
     @Option(help: "uniform: time step η (default: min(0.05, 0.5/rate) from the explicit stability limit at t = 0).")
@@ -60,10 +67,17 @@ struct SolverOptions: ParsableArguments {
     @Option(name: .customLong("max-memory-gb"), help: "Refuse runs needing more two-time storage than this.")
     var maxMemoryGB: Double = 8
 
+    @Option(help: "ratio: number of ratio nodes L (default 96).")
+    var nodes: Int?
+
+    @Option(help: "ratio: explicit (Bogacki–Shampine 3(2)) or exponential (ETD2 on the local rates).")
+    var integrator: RatioGridSolver.Integrator?
+
     var settings: SolverSettings {
         SolverSettings(
             method: method, dt: dt, tmax: tmax, tolerance: tolerance, checkpoint: checkpoint,
-            checkpointEvery: checkpointEvery, resume: resume, maxMemoryGB: maxMemoryGB)
+            checkpointEvery: checkpointEvery, resume: resume, maxMemoryGB: maxMemoryGB, nodes: nodes,
+            integrator: integrator)
     }
 }
 
@@ -97,9 +111,9 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
     case .uniform:
         for (flag, given) in [
             ("--tolerance", options.tolerance != nil), ("--checkpoint", options.checkpoint != nil),
-            ("--resume", options.resume),
+            ("--resume", options.resume), ("--nodes", options.nodes != nil), ("--integrator", options.integrator != nil),
         ] where given {
-            throw DMFTError.invalidInput("\(flag) belongs to --solver long; the uniform solver takes --dt")
+            throw DMFTError.invalidInput("\(flag) does not apply to --solver uniform (it takes --dt)")
         }
         let dt = options.dt ?? UniformEulerSolver.suggestedStep(for: problem)
         var solver = UniformEulerSolver(step: dt, duration: options.tmax)
@@ -113,6 +127,9 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
     case .long:
         guard options.dt == nil else {
             throw DMFTError.invalidInput("--dt belongs to --solver uniform; the long solver chooses its steps from --tolerance")
+        }
+        guard options.nodes == nil && options.integrator == nil else {
+            throw DMFTError.invalidInput("--nodes and --integrator belong to --solver ratio")
         }
         if options.resume && options.checkpoint == nil {
             throw DMFTError.invalidInput("--resume needs --checkpoint FILE")
@@ -131,6 +148,24 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
         }
         (trajectory, warnings) = (solution.trajectory, solution.warnings)
         settings = solver.sidecarSettings(solution)
+    case .ratio:
+        for (flag, given) in [
+            ("--dt", options.dt != nil), ("--checkpoint", options.checkpoint != nil), ("--resume", options.resume),
+        ] where given {
+            throw DMFTError.invalidInput("\(flag) does not apply to --solver ratio (it takes --tolerance, --nodes, --integrator)")
+        }
+        var solver = RatioGridSolver(duration: options.tmax)
+        solver.tolerance = options.tolerance ?? solver.tolerance
+        solver.nodes = options.nodes ?? solver.nodes
+        solver.integrator = options.integrator ?? solver.integrator
+        solver.memoryLimitBytes = options.maxMemoryGB * 1e9
+        let solution = try solver.solve(problem, control: control)
+        (trajectory, warnings) = (solution.trajectory, solution.warnings)
+        settings = [
+            "name": "ratio-grid", "tolerance": "\(solver.tolerance)", "nodes": "\(solver.nodes)",
+            "clustering": "\(solver.clustering)", "integrator": solver.integrator.rawValue, "tmax": "\(options.tmax)",
+            "steps": "\(trajectory.count - 1)",
+        ]
     }
     let wall = Date().timeIntervalSince(started)
     for w in warnings { Terminal.printError("warning: \(w)") }
