@@ -2,7 +2,7 @@ import CNumerics
 import DMFT
 import Foundation
 
-// Benchmarks of `performance.md`. Every timing is best-of-N with a baseline measured in
+// Benchmarks of the README's benchmark table. Every timing is best-of-N with a baseline measured in
 // the same run. Usage: dmft-bench b1|b3|b4 [--repeat N] [--threads 1,2] [--steps N]
 //        dmft-bench b2 [--width M] [--tmax T] [--tolerance TOL] [--short T] [--reference-tolerance TOL]
 

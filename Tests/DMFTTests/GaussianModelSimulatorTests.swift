@@ -6,10 +6,10 @@ import XCTest
 
 /// Gradient descent on the Gaussian-process model: its gradient and covariances, its contract
 /// (determinism, validation, divergence, progress), and its agreement with the uniform-Euler
-/// DMFT as d grows (`validation.md` item 2). `DMFT_VERBOSE=1` prints every comparison;
+/// DMFT as d grows (the project's validation plan (item 2)). `DMFT_VERBOSE=1` prints every comparison;
 /// `DMFT_LONG_VALIDATION=1` runs the large comparison the biases below were measured with.
 final class GaussianModelSimulatorTests: XCTestCase {
-    /// validation.md §2: m = 3, ᾱ = 1.5 (α = 0.5), τ = 1, a₀ = 1, h = 0.1q + 0.5q², pure noise.
+    /// the project's validation plan (§ 2): m = 3, ᾱ = 1.5 (α = 0.5), τ = 1, a₀ = 1, h = 0.1q + 0.5q², pure noise.
     func pureNoiseProblem() throws -> TrainingProblem {
         try TrainingProblem(
             width: 3, alpha: 0.5, noise: 1, covariance: CovarianceModel(h: [0.1, 0.5]),
@@ -390,7 +390,7 @@ final class GaussianModelSimulatorTests: XCTestCase {
         }
     }
 
-    // MARK: - Agreement with the DMFT (validation.md §2)
+    // MARK: - Agreement with the DMFT (the project's validation plan (§ 2))
 
     /// An observable at a time, with its measured finite-size bias: `sim − DMFT ≈ bias/d` once
     /// both are extrapolated to step 0 (see `compareWithDMFT`).
@@ -475,7 +475,7 @@ final class GaussianModelSimulatorTests: XCTestCase {
         return result
     }
 
-    /// validation.md §2 at CI size: m = 3, ᾱ = 1.5, τ = 1, a₀ = 1, h = 0.1q + 0.5q², pure noise,
+    /// the project's validation plan (§ 2) at CI size: m = 3, ᾱ = 1.5, τ = 1, a₀ = 1, h = 0.1q + 0.5q², pure noise,
     /// GD step 0.02, t ≤ 3, d = 50 (300 realisations) and d = 100 (120 realisations).
     ///
     /// The biases are d·(sim − DMFT) measured by `testLongValidationTable` (seed 2025, 2000/1000/400
@@ -530,7 +530,7 @@ final class GaussianModelSimulatorTests: XCTestCase {
 
     // MARK: - Long validation (DMFT_LONG_VALIDATION=1)
 
-    /// The validation.md §2 comparison at d = 50, 100, 200 with many realisations; prints the
+    /// The the project's validation plan (§ 2) comparison at d = 50, 100, 200 with many realisations; prints the
     /// table (raw and control-variate means, DMFT at η = 0.02/0.01, gaps at η = 0.02 and
     /// extrapolated to η → 0, d·gap). Off by default: ≈ 10–25 min on 2 cores with the defaults.
     /// Environment: `DMFT_LV_DIMS` (default 50,100,200), `DMFT_LV_RUNS` (2000,1000,500),

@@ -125,7 +125,7 @@ final class InfiniteWidthLimitTests: XCTestCase {
     }
 
     /// As ᾱ → ∞ (infinitely many samples per dimension) the limit becomes population gradient
-    /// flow, the mean-field ODE (`model-and-dmft.md` §4) at α = ᾱ in the time T (C_o(T,T) → v²),
+    /// flow, the mean-field ODE (arXiv:2502.21269) at α = ᾱ in the time T (C_o(T,T) → v²),
     /// with a gap O(1/ᾱ) on the scale ᾱT = O(1): a check of the limit system independent of
     /// SymmDMFT. Measured ratios per doubling of ᾱ 1.79–2.0 (the 1/ᾱ² term is still visible).
     func testLargeAlphaBarApproachesMeanFieldODE() throws {

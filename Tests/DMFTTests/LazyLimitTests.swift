@@ -3,7 +3,7 @@ import XCTest
 @testable import DMFT
 
 /// The lazy m → ∞ limit (`LazyLimit`) against the full symmetric DMFT at growing m
-/// (`validation.md` items 3–4): regime-1 closed forms and the regime-2 reduced system.
+/// (the project's validation plan (items 3–4)): regime-1 closed forms and the regime-2 reduced system.
 final class LazyLimitTests: XCTestCase {
     let paperH = [0.9, 0, 1.0 / 6]
 

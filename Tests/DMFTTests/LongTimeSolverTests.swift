@@ -5,7 +5,7 @@ import XCTest
 @testable import DMFT
 
 /// The long-time solver checked against the uniform Euler solver extrapolated in η
-/// (`validation.md` item 1, `long-time.md` requirement 1), and its checkpoint/resume.
+/// (the project's validation plan (item 1), `docs/long-time.md` requirement 1), and its checkpoint/resume.
 final class LongTimeSolverTests: XCTestCase {
     let paperH = [0.9, 0, 1.0 / 6]
     let headline = LongTimeSolution.headline

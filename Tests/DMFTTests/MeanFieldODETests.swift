@@ -6,7 +6,7 @@ final class MeanFieldODETests: XCTestCase {
     let paperH = [0.9, 0, 1.0 / 6]
 
     /// φ̂ = h with h'(0) > 0: (a, v) → (1, 1) and the error → τ²/2, the Bayes error
-    /// (`model-and-dmft.md` §4). Near v = 1 the factor (1 − v²) makes the approach
+    /// (arXiv:2502.21269). Near v = 1 the factor (1 − v²) makes the approach
     /// algebraic, 1 − v ∝ 1/t, so doubling t must about halve 1 − v and |a − 1|.
     func testReachesBayesErrorWhenTargetMatchesActivation() throws {
         let p = try TrainingProblem(

@@ -4,7 +4,7 @@ import XCTest
 @testable import DMFT
 
 /// The uniform-grid SymmDMFT solver checked against things independent of it
-/// (`validation.md` items 1 and 3): its own convergence order, exact invariants,
+/// (the project's validation plan (items 1 and 3)): its own convergence order, exact invariants,
 /// the lazy regime-1 closed forms and the mean-field ODE.
 final class UniformEulerSolverTests: XCTestCase {
     let paperH = [0.9, 0, 1.0 / 6]

@@ -1,14 +1,14 @@
 import CNumerics
 import Foundation
 
-/// The symmetric DMFT (`model-and-dmft.md` §3.2) in the limit m → ∞ at fixed `ᾱ = n/d = αm`
+/// The symmetric DMFT (arXiv:2502.21269) in the limit m → ∞ at fixed `ᾱ = n/d = αm`
 /// with a mean-field initialisation `a(0) = a₀ = O(1)`, on the time scale `T = t/m` (the
 /// paper's appendix H).
 ///
 /// **Units and scalings.** Time is `T = t/m`; the response functions and multipliers are
 /// rescaled so that they stay O(1): `R̄_o = m R_o`, `ν̄ = m ν`, `R̄_A = m R_A`, `Σ̄_R = m Σ_R`,
 /// while `C_d`, `C_o`, `C_A = C̄_A`, `Σ_C`, `R_d`, `a` and `v` are unchanged. Keeping the O(1)
-/// terms of §3.2 (with `∫ds = m∫dS`, `α = ᾱ/m`, `p = 1/m → 0`, `q → 1`) gives, with all
+/// terms of the symmetric DMFT of `docs/equations.md` (with `∫ds = m∫dS`, `α = ᾱ/m`, `p = 1/m → 0`, `q → 1`) gives, with all
 /// kernels at `(T,S)` and `aa = a(T)a(S)`:
 /// ```
 /// Σ_C = τ² + ‖φ‖² − a(T)φ̂(v(T)) − a(S)φ̂(v(S)) + aa h(C_o)
@@ -32,7 +32,7 @@ import Foundation
 /// width-m functions with the weights of the rescaled limit; only the two-time right-hand
 /// sides, in which whole terms vanish as m → ∞, are written out here (`InfiniteWidthStepper`).
 ///
-/// **Discretisation.** The project's baseline scheme (§3.3, `GridStepper`) on the uniform grid
+/// **Discretisation.** The project's baseline scheme (`GridStepper`, `docs/equations.md`) on the uniform grid
 /// `T_k = kη`: forward Euler in the first time, left-rectangle sums, `R̄_A = X/η` with
 /// `X = (I + ηΣ̄_R)⁻¹` by forward substitution (the discrete δ is `X[k,k] = 1`),
 /// `C̄_A = −X Σ_C Xᵀ`, and the response jump `R(T_k,T_k) = 0`, `R_d(T_{k+1},T_k) = 1`. It is

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The gradient-flow interpolation threshold (`model-and-dmft.md` §4, the paper's γ*_GF(α)):
+/// The gradient-flow interpolation threshold (arXiv:2502.21269, the paper's γ*_GF(α)):
 /// with the second layer frozen, the training error decays to zero only on one side of a
 /// threshold — for α below α*(γ₀), or for γ₀ above γ*(α) — and its relaxation time
 /// `t_rel = inf{t : e_tr(t) < ε·τ²}` diverges there as `c |x* − x|^−ν`.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The m → ∞ limit at fixed α of the lazy initialisation `a_i(0) = γ₀√m` with the second
-/// layer frozen (`model-and-dmft.md` §4; the paper's appendix F).
+/// layer frozen (arXiv:2502.21269; the paper's appendix F).
 ///
 /// - Regime 1, `t̂ = m t = O(1)`: the network fits the linear (Hermite degree 1) parts of
 ///   its own random initial function and of the target. Closed forms, `κ = αγ₀²h'(0)`:
@@ -11,13 +11,14 @@ import Foundation
 ///   with `h̃(q) = h(q) − h'(0)q` and the effective noise `τ'² = τ² + ‖φ‖² − φ̂'(0)²/h'(0)`.
 ///   Derivation: the linear residual `b₁u − γ₀c₁W̄` (`W̄ = m^{-1/2} Σ w_i`) obeys
 ///   `d/dt̂ = −κ ·`, and the degree ≥ 2 parts do not move on this scale. For pure noise these
-///   are the forms quoted in `model-and-dmft.md` §4.
+///   are the paper's regime-1 forms (arXiv:2502.21269, appendix F).
 /// - Regime 2, `t = O(1)`: pure-noise DMFT of a single effective neuron with covariance
-///   `h̃`, second layer `γ₀` and noise `τ'` — exactly the symmetric DMFT of §3.2 at m = 1
+///   `h̃`, second layer `γ₀` and noise `τ'` — exactly the symmetric DMFT (`docs/equations.md`) at m = 1
 ///   (the off-diagonal parts of the m-neuron equations only carry the linear direction
 ///   W̄, which regime 1 has already relaxed, and so drop out together with `h'(0)q`). The
 ///   single-index problem maps onto it through `τ'` (the paper's F.21–F.27 with their
-///   memory kernels multiplied by γ₀², as `model-and-dmft.md` corrects them).
+///   memory kernels multiplied by γ₀², which the printed equations lack; without it the
+///   system does not match the full DMFT as m grows, see `docs/asymptotics.md`).
 public struct LazyLimit: Sendable, Equatable {
     /// `α = n/(m d)`.
     public let alpha: Double

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Pure noise with a mean-field initialisation `a(0) = a₀ = O(1)`, as m → ∞ at fixed α, on
-/// the time scale `s = t/√m` (`model-and-dmft.md` §4; the paper's appendix G).
+/// the time scale `s = t/√m` (arXiv:2502.21269; the paper's appendix G).
 ///
 /// Each first-layer vector performs gradient ascent on the same random function
 /// `F(w) = (1/d) Σ_μ y_μ σ(<w, x_μ>) = τ√ᾱ·H(√d w)/d`, where `H` is a spherical mixed p-spin

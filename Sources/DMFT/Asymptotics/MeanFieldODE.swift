@@ -141,7 +141,7 @@ public struct MultiIndexMeanFieldProblem: Sendable {
 
 /// The m → ∞ mean-field ODE at fixed α, integrated by GSL's adaptive Runge–Kutta–Prince–Dormand
 /// (8,9) to the relative/absolute `tolerance`: for a single-index `TrainingProblem`
-/// (`model-and-dmft.md` §4: `dv/dt = α a (1 − v²)(φ̂'(v) − a h'(v²) v)`,
+/// (arXiv:2502.21269: `dv/dt = α a (1 − v²)(φ̂'(v) − a h'(v²) v)`,
 /// `da/dt = α (φ̂(v) − a h(v²))`, `e_tr = e_ts = ½[τ² + ‖φ‖² − 2aφ̂(v) + a² h(v²)]`, the initialisation's
 /// `a(0)` taken at face value), or for a k-index `MultiIndexMeanFieldProblem` with K neuron types.
 public struct MeanFieldODE: Sendable {

@@ -26,7 +26,7 @@ public struct TruncationReport: Sendable, Equatable {
 }
 
 /// The covariance functions through which σ and φ enter the DMFT
-/// (`model-and-dmft.md` §2): `h(q) = E[σ(G₁)σ(G₂)]` and, for a single-index target,
+/// (arXiv:2502.21269): `h(q) = E[σ(G₁)σ(G₂)]` and, for a single-index target,
 /// `φ̂(v)` and `‖φ‖²`. Construction validates that they are admissible.
 public struct CovarianceModel: Sendable, Equatable {
     /// `h(q) = Σ_k c_k² q^k`.

@@ -1,4 +1,4 @@
-/// How the second-layer weights start (`model-and-dmft.md` §1). The first layer always
+/// How the second-layer weights start (arXiv:2502.21269). The first layer always
 /// starts iid uniform on the sphere.
 public enum Initialization: Sendable, Equatable, CustomStringConvertible {
     /// `a_i(0) = a₀`, independent of the width (mean-field scaling).

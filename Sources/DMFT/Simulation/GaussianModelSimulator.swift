@@ -1,7 +1,7 @@
 import CNumerics
 import Foundation
 
-/// Gradient descent on the Gaussian-process model (`model-and-dmft.md` §5, first bullet):
+/// Gradient descent on the Gaussian-process model (arXiv:2502.21269):
 /// the finite-`d` system whose `n, d → ∞` limit the DMFT describes exactly.
 ///
 /// For each sample `μ = 1…n` (`n = round(ᾱ d)`) and each degree `k` with `h_k > 0` an iid

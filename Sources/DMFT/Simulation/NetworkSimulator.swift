@@ -2,7 +2,7 @@ import CNumerics
 import Foundation
 
 /// Mini-batch SGD (or full-batch GD) on a real two-layer network
-/// `f(x) = (1/m) Σ_i a_i σ(<w_i, x>)`, `‖w_i‖ = 1` (`model-and-dmft.md` §1, §5 second bullet):
+/// `f(x) = (1/m) Σ_i a_i σ(<w_i, x>)`, `‖w_i‖ = 1` (arXiv:2502.21269):
 /// the "empirical" counterpart of the DMFT.
 ///
 /// **Data.** `x ~ N(0, I_d)`, `y = φ(<u, x>) + τ ε` with a fixed unit vector `u` drawn uniformly

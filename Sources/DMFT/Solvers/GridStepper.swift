@@ -10,7 +10,7 @@ import Foundation
 ///
 /// With `implicitLocalTerms`, the stiff local term of the `C_o`, `R_o` equations,
 /// `−(m−2)/m · α a(t)² h'(C_o(t,t)) · Y(t,t')` (the δ part of `R_A` in `M^R_o`,
-/// `long-time.md`), is taken at the new time (linearly implicit Euler), which removes
+/// `docs/long-time.md`), is taken at the new time (linearly implicit Euler), which removes
 /// the step bound `η ≲ 1/(α a² h'(0))` without changing the order of the scheme.
 ///
 /// The history grows on demand (`capacity`); every `advance` call appends one row.

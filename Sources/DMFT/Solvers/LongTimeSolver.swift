@@ -24,7 +24,7 @@ public struct LongTimeSolution: Sendable {
 }
 
 /// A solver for the same symmetric DMFT as `UniformEulerSolver`, built to reach
-/// t = Θ(m) (`long-time.md`; design and measurements in `docs/long-time.md`):
+/// t = Θ(m) (`docs/long-time.md`; design and measurements in `docs/long-time.md`):
 ///
 /// 1. **Stiffness**: the local term `−(m−2)/m·α a² h'(C_o(t,t))·Y` of the `C_o`, `R_o`
 ///    equations is implicit (`GridStepper`), so the step is set by accuracy, not by

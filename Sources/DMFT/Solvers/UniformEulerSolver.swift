@@ -41,8 +41,8 @@ public struct DMFTSolution: Sendable {
     public let twoTime: TwoTimeFunctions?
 }
 
-/// The paper's uniform-grid scheme (appendix D; `model-and-dmft.md` §3.3) for the
-/// symmetric-initialisation DMFT (§3.2): forward Euler in the later time, rectangle sums
+/// The paper's uniform-grid scheme (appendix D; arXiv:2502.21269) for the
+/// symmetric-initialisation DMFT (`docs/equations.md`): forward Euler in the later time, rectangle sums
 /// for the memory integrals, `R_A = η⁻¹(I + ηΣ_R)⁻¹` by forward substitution and
 /// `C_A = −(I + ηΣ_R)⁻¹ Σ_C (I + ηΣ_R)⁻ᵀ`. First order in η, O(N²) memory, O(N³) work.
 ///

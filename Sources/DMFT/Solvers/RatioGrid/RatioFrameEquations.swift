@@ -1,7 +1,7 @@
 import CNumerics
 import Foundation
 
-/// The symmetric DMFT (`docs/equations.md`; Montanari & Urbani, arXiv:2502.21269, §3.2) in
+/// The symmetric DMFT (`docs/equations.md`; Montanari & Urbani, arXiv:2502.21269, appendix C) in
 /// the ratio frame: the history of rows `A(t_n, θ_j t_n)` on a `RatioGrid`, and for the
 /// newest row everything derived from it — `Σ_C`, `Σ_R`, `R̃_A`, `E = Σ_C R_Aᵀ` (both
 /// orders), `C_A`, the memory kernels — and its derivative at fixed θ,
