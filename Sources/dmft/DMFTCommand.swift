@@ -32,6 +32,7 @@ struct SolverSettings {
     var resume = false
     var maxMemoryGB: Double = 8
     var nodes: Int?
+    var clustering: Double?
     var integrator: RatioGridSolver.Integrator?
 }
 
@@ -70,6 +71,9 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "ratio: number of ratio nodes L (default 96).")
     var nodes: Int?
 
+    @Option(help: "ratio: clustering A of the nodes at both ends; the smallest lag resolved at time t is about 4A·e^(−2A)·t/L (default 4).")
+    var clustering: Double?
+
     @Option(help: "ratio: explicit (Bogacki–Shampine 3(2)) or exponential (ETD2 on the local rates).")
     var integrator: RatioGridSolver.Integrator?
 
@@ -77,7 +81,7 @@ struct SolverOptions: ParsableArguments {
         SolverSettings(
             method: method, dt: dt, tmax: tmax, tolerance: tolerance, checkpoint: checkpoint,
             checkpointEvery: checkpointEvery, resume: resume, maxMemoryGB: maxMemoryGB, nodes: nodes,
-            integrator: integrator)
+            clustering: clustering, integrator: integrator)
     }
 }
 
@@ -111,7 +115,8 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
     case .uniform:
         for (flag, given) in [
             ("--tolerance", options.tolerance != nil), ("--checkpoint", options.checkpoint != nil),
-            ("--resume", options.resume), ("--nodes", options.nodes != nil), ("--integrator", options.integrator != nil),
+            ("--resume", options.resume), ("--nodes", options.nodes != nil), ("--clustering", options.clustering != nil),
+            ("--integrator", options.integrator != nil),
         ] where given {
             throw DMFTError.invalidInput("\(flag) does not apply to --solver uniform (it takes --dt)")
         }
@@ -128,8 +133,8 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
         guard options.dt == nil else {
             throw DMFTError.invalidInput("--dt belongs to --solver uniform; the long solver chooses its steps from --tolerance")
         }
-        guard options.nodes == nil && options.integrator == nil else {
-            throw DMFTError.invalidInput("--nodes and --integrator belong to --solver ratio")
+        guard options.nodes == nil && options.clustering == nil && options.integrator == nil else {
+            throw DMFTError.invalidInput("--nodes, --clustering and --integrator belong to --solver ratio")
         }
         if options.resume && options.checkpoint == nil {
             throw DMFTError.invalidInput("--resume needs --checkpoint FILE")
@@ -152,11 +157,12 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
         for (flag, given) in [
             ("--dt", options.dt != nil), ("--checkpoint", options.checkpoint != nil), ("--resume", options.resume),
         ] where given {
-            throw DMFTError.invalidInput("\(flag) does not apply to --solver ratio (it takes --tolerance, --nodes, --integrator)")
+            throw DMFTError.invalidInput("\(flag) does not apply to --solver ratio (it takes --tolerance, --nodes, --clustering, --integrator)")
         }
         var solver = RatioGridSolver(duration: options.tmax)
         solver.tolerance = options.tolerance ?? solver.tolerance
         solver.nodes = options.nodes ?? solver.nodes
+        solver.clustering = options.clustering ?? solver.clustering
         solver.integrator = options.integrator ?? solver.integrator
         solver.memoryLimitBytes = options.maxMemoryGB * 1e9
         let solution = try solver.solve(problem, control: control)

@@ -70,10 +70,14 @@ final class RatioGridSolverTests: XCTestCase {
 
     func testRefusesBadSettings() throws {
         let problem = try singleIndex(width: 10)
-        for (nodes, tolerance, duration) in [(8, 1e-6, 1.0), (96, 0, 1), (96, 1e-6, .infinity), (96, .nan, 1)] {
+        for (nodes, tolerance, duration, clustering) in [
+            (8, 1e-6, 1.0, 4.0), (96, 0, 1, 4), (96, 1e-6, .infinity, 4), (96, .nan, 1, 4), (96, 1e-6, 1, 0.1),
+            (96, 1e-6, 1, .nan),
+        ] {
             var solver = RatioGridSolver(duration: duration)
             solver.nodes = nodes
             solver.tolerance = tolerance
+            solver.clustering = clustering
             XCTAssertThrowsError(try solver.solve(problem)) { error in
                 guard case DMFTError.invalidInput = error else { return XCTFail("\(error)") }
             }
