@@ -17,6 +17,11 @@ void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char *openblas_get_config(void);
 
+// LAPACK's LU factorisation and solve (exported by OpenBLAS).
+void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
+void dgetrs_(const char *trans, const int *n, const int *nrhs, const double *a, const int *lda,
+             const int *ipiv, double *b, const int *ldb, int *info);
+
 // GSL exports its quadrature types as mutable globals; a function reads them safely.
 static inline const gsl_integration_fixed_type *dmft_gauss_hermite_type(void) {
     return gsl_integration_fixed_hermite;

@@ -74,7 +74,7 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "ratio: clustering A of the nodes at both ends; the smallest lag resolved at time t is about 4A·e^(−2A)·t/L (default 4).")
     var clustering: Double?
 
-    @Option(help: "ratio: explicit (Bogacki–Shampine 3(2)) or exponential (ETD2 on the local rates).")
+    @Option(help: "ratio: implicit (TR-BDF2 with Newton–Krylov stages; default) or explicit (Bogacki–Shampine 3(2), step capped by the stiff local rates).")
     var integrator: RatioGridSolver.Integrator?
 
     var settings: SolverSettings {

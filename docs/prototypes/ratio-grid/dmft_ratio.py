@@ -76,6 +76,10 @@ def build_stencils(th, L):
 
 @njit(cache=True)
 def time_stencil(T, K, tau, w):
+    # The newest row (an implicit stage, possibly very close to the one before) enters
+    # only the interpolation in the last interval.
+    if K > PT and tau <= T[K - 2]:
+        K -= 1
     n = PT if K >= PT else K
     if n == 1:
         w[0] = 1.0

@@ -15,7 +15,8 @@ import Foundation
 /// is the weight of the δ part of `R_A` in `M^R` (kept out of the stored kernels).
 ///
 /// Any past value `A(s, r s)` is interpolated: Lagrange in time over the four stored rows
-/// around `s` (the newest, provisional row included) of Lagrange in the ratio (6 nodes).
+/// around `s` (the newest, provisional row only in the last interval) of Lagrange in the
+/// ratio (6 nodes).
 final class RatioFrameEquations {
     // Two-time fields of a row.
     enum Field: Int, CaseIterable {
@@ -131,16 +132,6 @@ final class RatioFrameEquations {
         let a = scalar(.a, row: row), l = grid.count
         return [times[row], scalar(.trainError, row: row), scalar(.testError, row: row), a, a / m.squareRoot(),
                 scalar(.v, row: row), field(.cd, row: row)[0], field(.co, row: row)[l - 1], scalar(.nu, row: row)]
-    }
-
-    /// The local rates of `row`'s last evaluation: ν, Λ_d, Λ_o at t, and per node at t' = θ_j t.
-    func localRates(row: Int) -> (nu: Double, lambdaD: Double, lambdaO: Double,
-                                  nuPrime: [Double], lambdaDPrime: [Double], lambdaOPrime: [Double]) {
-        let l = grid.count, n = Self.scalarCount
-        return (scalar(.nu, row: row), scalar(.lambdaD, row: row), scalar(.lambdaO, row: row),
-                (0..<l).map { primeScalars[$0 * n + Scalar.nu.rawValue] },
-                (0..<l).map { primeScalars[$0 * n + Scalar.lambdaD.rawValue] },
-                (0..<l).map { primeScalars[$0 * n + Scalar.lambdaO.rawValue] })
     }
 
     /// Writes `(time, y)` as `row`, the newest of `row + 1` rows, derives its fields and

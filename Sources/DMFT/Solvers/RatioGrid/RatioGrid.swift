@@ -130,7 +130,10 @@ struct TimeStencil {
     var w0 = 1.0, w1 = 0.0, w2 = 0.0, w3 = 0.0
 
     @inline(__always)
-    init(times: UnsafePointer<Double>, rows: Int, at time: Double) {
+    init(times: UnsafePointer<Double>, rows allRows: Int, at time: Double) {
+        // The newest row (a provisional stage, possibly much closer to the row before it
+        // than the rows before are to each other) enters only the last interval.
+        let rows = allRows > Self.maxPoints && time <= times[allRows - 2] ? allRows - 1 : allRows
         let n = min(Self.maxPoints, rows)
         points = n
         guard n > 1 else { return }

@@ -9,14 +9,14 @@ import Foundation
 /// measurements are in `docs/long-time.md`.
 ///
 /// Integrators:
+/// - `.implicit` (default): TR-BDF2 with Newton–Krylov stages (`TRBDF2`). L-stable, so its
+///   step follows the smoothness of the rows in t — it grows like ≈ 0.05–0.1·t — and not the
+///   stiff local rates (≈ α a² h'(0), ≈ 0.1·m late in a run).
 /// - `.explicit`: Bogacki–Shampine 3(2) with an embedded error estimate. Its step is capped
-///   by stability at ≈ 1.25 over the largest local rate (≈ α a² h'(0) late in a run).
-/// - `.exponential`: ETD2RK (Cox–Matthews) on the closed-form local rates of the ratio
-///   frame, diagonal in the mean and relative modes; error by step doubling. Not capped by
-///   the local rates.
+///   by stability at ≈ 1.25 over the largest local rate.
 public struct RatioGridSolver: Sendable {
     public enum Integrator: String, Sendable, CaseIterable {
-        case explicit, exponential
+        case implicit, explicit
     }
 
     /// Final time.
@@ -27,7 +27,7 @@ public struct RatioGridSolver: Sendable {
     public var nodes: Int = 96
     /// Clustering A of the ratio nodes at θ = 0 and θ = 1.
     public var clustering: Double = 4
-    public var integrator: Integrator = .explicit
+    public var integrator: Integrator = .implicit
     /// First step.
     public var initialStep: Double = 1e-3
     /// Refuse runs whose history would need more than this.
@@ -61,7 +61,7 @@ public struct RatioGridSolver: Sendable {
             let step: Stepper.Outcome
             switch integrator {
             case .explicit: step = try stepper.bogackiShampine(t: t, y: y, f: f, h: h)
-            case .exponential: step = try stepper.exponential(t: t, y: y, f: f, h: h)
+            case .implicit: step = try stepper.implicit(t: t, y: y, f: f, h: h)
             }
             if let accepted = step.accepted {
                 t += h
@@ -86,11 +86,13 @@ private struct Stepper {
     let memoryLimitBytes: Double
     /// Rows in the history (the newest is the last accepted one).
     private(set) var rows = 1
+    private var trbdf2: TRBDF2
 
     init(equations: RatioFrameEquations, tolerance: Double, memoryLimitBytes: Double) {
         self.equations = equations
         self.tolerance = tolerance
         self.memoryLimitBytes = memoryLimitBytes
+        trbdf2 = TRBDF2(tolerance: tolerance)
     }
 
     struct Outcome {
@@ -130,92 +132,18 @@ private struct Stepper {
         return Outcome(accepted: (next, k4), growth: growth(error: error, order: 3))
     }
 
-    /// ETD2RK on the local rates, one full step against two half steps; the half-step row
-    /// is kept in the history, the result is Richardson-corrected.
-    mutating func exponential(t: Double, y: [Double], f: [Double], h: Double) throws -> Outcome {
-        try checkMemory(rows: rows + 2)
-        let last = rows - 1
-        _ = try equations.derivative(row: last, time: t, state: y)   // rates and fields of the start row
-        let rates = LocalRates(equations: equations, row: last)
-        let full = try etd2(from: t, y, f, h, rates, provisional: rows)
-        let half = try etd2(from: t, y, f, h / 2, rates, provisional: rows)
-        let fHalf = try equations.derivative(row: rows, time: t + h / 2, state: half)
-        let two = try etd2(from: t + h / 2, half, fHalf, h / 2, rates, provisional: rows + 1)
-        var error = 0.0
-        for i in 0..<y.count { error = max(error, abs(two[i] - full[i]) / 3) }
-        guard error <= tolerance else { return Outcome(accepted: nil, growth: growth(error: error, order: 3)) }
-        let next = (0..<y.count).map { two[$0] + (two[$0] - full[$0]) / 3 }
-        let fNext = try equations.derivative(row: rows + 1, time: t + h, state: next)
-        rows += 2
-        return Outcome(accepted: (next, fNext), growth: growth(error: error, order: 3))
-    }
-
-    /// `a = y + h φ₁ F(y)`, `y⁺ = a + h φ₂ (F(a) − F(y) + κ(a − y))` with κ the local rates.
-    private func etd2(from t: Double, _ y: [Double], _ f: [Double], _ h: Double, _ rates: LocalRates,
-                      provisional row: Int) throws -> [Double] {
-        let n = y.count
-        let phi1F = rates.apply(phi1, h, f)
-        let a = (0..<n).map { y[$0] + h * phi1F[$0] }
-        let fa = try equations.derivative(row: row, time: t + h, state: a)
-        let kappaDiff = rates.apply({ -$0 }, 1, (0..<n).map { a[$0] - y[$0] })
-        let correction = rates.apply(phi2, h, (0..<n).map { fa[$0] - f[$0] + kappaDiff[$0] })
-        return (0..<n).map { a[$0] + h * correction[$0] }
-    }
-}
-
-/// The closed-form local rates of the ratio-frame equations, frozen at the start of a step:
-/// per node, in the mean mode `A⁺ = A_d + (m−1)A_o` and the relative mode `A⁻ = A_d − A_o`,
-/// `κ_C = ν(t) + θν(θt) + (Λ^±(t) + θΛ^±(θt))/m` and `κ_R = ν(t) − θν(θt) + (Λ^±(t) − θΛ^±(θt))/m`
-/// with `Λ⁺ = Λ_d + (m−1)Λ_o`, `Λ⁻ = Λ_d − Λ_o`; `C_o(t,t)` has `2(ν + (Λ_d + (m−2)Λ_o)/m)`,
-/// `v` has `ν + (Λ_d + (m−1)Λ_o)/m`, `a` none. (Measured equal to the Jacobian's diagonal.)
-private struct LocalRates {
-    let nodes: Int, m: Double
-    let cPlus: [Double], cMinus: [Double], rPlus: [Double], rMinus: [Double]
-    let coEqualTime: Double, overlap: Double
-
-    init(equations: RatioFrameEquations, row: Int) {
-        let r = equations.localRates(row: row)
-        let m = equations.m, theta = equations.grid.nodes
-        nodes = theta.count
-        self.m = m
-        let plus = r.lambdaD + (m - 1) * r.lambdaO, minus = r.lambdaD - r.lambdaO
-        let plusP = (0..<nodes).map { r.lambdaDPrime[$0] + (m - 1) * r.lambdaOPrime[$0] }
-        let minusP = (0..<nodes).map { r.lambdaDPrime[$0] - r.lambdaOPrime[$0] }
-        cPlus = (0..<nodes).map { r.nu + theta[$0] * r.nuPrime[$0] + (plus + theta[$0] * plusP[$0]) / m }
-        cMinus = (0..<nodes).map { r.nu + theta[$0] * r.nuPrime[$0] + (minus + theta[$0] * minusP[$0]) / m }
-        rPlus = (0..<nodes).map { r.nu - theta[$0] * r.nuPrime[$0] + (plus - theta[$0] * plusP[$0]) / m }
-        rMinus = (0..<nodes).map { r.nu - theta[$0] * r.nuPrime[$0] + (minus - theta[$0] * minusP[$0]) / m }
-        coEqualTime = 2 * (r.nu + (r.lambdaD + (m - 2) * r.lambdaO) / m)
-        overlap = r.nu + plus / m
-    }
-
-    /// `fn(−h κ) · x` component by component (in the mode basis for the two-time parts).
-    func apply(_ fn: (Double) -> Double, _ h: Double, _ x: [Double]) -> [Double] {
-        let l = nodes
-        var out = x
-        for (base, plus, minus) in [(0, cPlus, cMinus), (2 * l, rPlus, rMinus)] {
-            for j in 0..<(l - 1) {
-                let d = x[base + j], o = x[base + l + j]
-                let yp = fn(-h * plus[j]) * (d + (m - 1) * o)
-                let ym = fn(-h * minus[j]) * (d - o)
-                out[base + j] = (yp + (m - 1) * ym) / m
-                out[base + l + j] = (yp - ym) / m
-            }
+    /// TR-BDF2 with Newton–Krylov stages (`TRBDF2`); its step is set by accuracy, not by the
+    /// stiff local rates.
+    mutating func implicit(t: Double, y: [Double], f: [Double], h: Double) throws -> Outcome {
+        try checkMemory(rows: rows + 1)
+        switch try trbdf2.step(equations, row: rows, t: t, y: y, f: f, h: h) {
+        case .retry(let step):
+            return Outcome(accepted: nil, growth: step / h)
+        case .done(let next, let derivative, let error):
+            let growth = min(3, max(0.2, 0.9 * pow(tolerance / max(error, 1e-300), 1.0 / 3)))
+            guard error <= tolerance else { return Outcome(accepted: nil, growth: growth) }
+            rows += 1
+            return Outcome(accepted: (next, derivative), growth: growth)
         }
-        let none = fn(0)
-        out[l - 1] = none * x[l - 1]
-        out[2 * l - 1] = fn(-h * coEqualTime) * x[2 * l - 1]
-        out[3 * l - 1] = none * x[3 * l - 1]
-        out[4 * l - 1] = none * x[4 * l - 1]
-        out[4 * l] = none * x[4 * l]
-        out[4 * l + 1] = fn(-h * overlap) * x[4 * l + 1]
-        return out
     }
-}
-
-/// `φ₁(z) = (eᶻ − 1)/z`.
-private func phi1(_ z: Double) -> Double { abs(z) < 1e-5 ? 1 + z / 2 + z * z / 6 : expm1(z) / z }
-/// `φ₂(z) = (eᶻ − 1 − z)/z²`.
-private func phi2(_ z: Double) -> Double {
-    abs(z) < 1e-3 ? 0.5 + z / 6 + z * z / 24 : (expm1(z) - z) / (z * z)
 }
