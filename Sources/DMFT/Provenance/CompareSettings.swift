@@ -1,0 +1,94 @@
+import Foundation
+
+extension TimeAxis: Codable {}
+
+/// The settings of `dmft compare`: the DMFT (uniform solver), the simulators, the metrics
+/// window and the figure's axes.
+public struct CompareSettings: CommandSettings {
+    /// `--models` (default: network).
+    public var models: [SimulationModel]?
+    /// `--dt` of the DMFT (default: `UniformEulerSolver.suggestedStep`).
+    public var dt: Double?
+    /// `--tmax` (default 20).
+    public var tmax: Double?
+    /// `--window` T0,T1 of the deviation metrics (absent: every time).
+    public var window: [Double]?
+    /// `--time-axis` of the figure (default t).
+    public var timeAxis: TimeAxis?
+    /// `--log-time` (default false).
+    public var logTime: Bool?
+    /// The simulators' settings, written at the same level as the others.
+    public var simulation = SimulationSettings()
+
+    public init(
+        models: [SimulationModel]? = nil, dt: Double? = nil, tmax: Double? = nil, window: [Double]? = nil,
+        timeAxis: TimeAxis? = nil, logTime: Bool? = nil, simulation: SimulationSettings = SimulationSettings()
+    ) {
+        (self.models, self.dt, self.tmax, self.window) = (models, dt, tmax, window)
+        (self.timeAxis, self.logTime, self.simulation) = (timeAxis, logTime, simulation)
+    }
+
+    enum OwnKeys: String, CodingKey, CaseIterable {
+        case models, dt, tmax, window, timeAxis = "time_axis", logTime = "log_time"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: OwnKeys.self)
+        models = try c.decodeIfPresent([SimulationModel].self, forKey: .models)
+        dt = try c.decodeIfPresent(Double.self, forKey: .dt)
+        tmax = try c.decodeIfPresent(Double.self, forKey: .tmax)
+        window = try c.decodeIfPresent([Double].self, forKey: .window)
+        timeAxis = try c.decodeIfPresent(TimeAxis.self, forKey: .timeAxis)
+        logTime = try c.decodeIfPresent(Bool.self, forKey: .logTime)
+        simulation = try SimulationSettings(from: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: OwnKeys.self)
+        try c.encodeIfPresent(models, forKey: .models)
+        try c.encodeIfPresent(dt, forKey: .dt)
+        try c.encodeIfPresent(tmax, forKey: .tmax)
+        try c.encodeIfPresent(window, forKey: .window)
+        try c.encodeIfPresent(timeAxis, forKey: .timeAxis)
+        try c.encodeIfPresent(logTime, forKey: .logTime)
+        try simulation.encode(to: encoder)
+    }
+
+    public static var keys: [String] { OwnKeys.allCases.map(\.rawValue) + SimulationSettings.keys }
+    public static var modeKeys: [String] { [OwnKeys.models.rawValue] }
+
+    /// The simulators compared (`--models`, else the network).
+    public var chosenModels: [SimulationModel] { models ?? [.network] }
+
+    public var applicableKeys: Set<String> {
+        Set(OwnKeys.allCases.map(\.rawValue) + SimulationSettings.applicableKeys(for: chosenModels))
+    }
+
+    public func validate() throws {
+        if let models, models.isEmpty { throw DMFTError.invalidInput("models must name at least one simulator") }
+        try SettingCheck.number("dt", dt, in: SettingCheck.time)
+        try SettingCheck.number("tmax", tmax, in: SettingCheck.time)
+        let finite = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+        try SettingCheck.list("window", window, in: finite, count: 2...2)
+        if let window, window[0] > window[1] { throw DMFTError.invalidInput("window must be T0,T1 with T0 ≤ T1, got \(window)") }
+        try simulation.validate()
+    }
+
+    /// Every setting, defaults filled in (the DMFT step from the stability limit of `problem`;
+    /// the simulators' as in `SimulationSettings.resolved(for:tmax:)`).
+    public func resolved(for problem: TrainingProblem) throws -> CompareSettings {
+        let duration = tmax ?? Self.defaultTmax
+        var resolved = try overlaid(on: CompareSettings(models: [.network], tmax: duration, timeAxis: .t, logTime: false))
+        resolved.dt = try SolveSettings(solver: .uniform, tmax: duration, dt: dt).resolved(for: problem).dt
+        resolved.simulation = try simulation.resolved(for: resolved.chosenModels, tmax: duration)
+        return resolved
+    }
+
+    /// The settings of the DMFT run (its sidecar `dmft.json` is that of `dmft solve`).
+    public var solve: SolveSettings { SolveSettings(solver: .uniform, tmax: tmax, dt: dt) }
+
+    /// The settings of the run of `model` (its sidecar is that of `dmft simulate`).
+    public func simulate(_ model: SimulationModel) throws -> SimulateSettings {
+        try SimulateSettings(model: model, tmax: tmax, simulation: simulation).resolved()
+    }
+}
