@@ -46,8 +46,9 @@ extension CommandSettings {
         let modeLayer = config.settings.filter { modeKeys.contains($0.key) }.merging(given) { $1 }
         let applicable = try config.decode(Self.self, from: modeLayer).applicableKeys
         let used = config.settings.filter { applicable.contains($0.key) && given[$0.key] == nil }
+        let fromConfig = try config.decode(Self.self, from: used)
         do {
-            try config.decode(Self.self, from: used).validate()
+            try fromConfig.validate()
         } catch DMFTError.invalidInput(let message) {
             throw config.error(message)
         }
@@ -97,8 +98,8 @@ enum SettingCheck {
     static func number(_ key: String, _ value: Double?, in range: ClosedRange<Double>, open lower: Bool = true) throws {
         guard let value else { return }
         guard value.isFinite, range.contains(value), !(lower && value == range.lowerBound) else {
-            throw DMFTError.invalidInput(
-                "\(key) must be a finite number in \(lower ? "(" : "[")\(range.lowerBound), \(range.upperBound)], got \(value)")
+            let bounds = "\(lower ? "(" : "[")\(format(range.lowerBound)), \(format(range.upperBound))]"
+            throw DMFTError.invalidInput("\(key) must be a finite number in \(bounds), got \(value)")
         }
     }
 
@@ -118,6 +119,8 @@ enum SettingCheck {
         }
         for v in values { try number(key, v, in: range, open: false) }
     }
+
+    private static func format(_ x: Double) -> String { String(format: "%g", x) }
 
     /// Longest horizon a setting may ask for (in any time unit): far beyond any run that fits
     /// in memory, and small enough that no step count overflows.

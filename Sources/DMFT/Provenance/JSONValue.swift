@@ -30,8 +30,11 @@ public enum JSONValue: Codable, Equatable, Sendable {
             self = .string(s)
         } else if let a = try? c.decode([JSONValue].self) {
             self = .array(a)
+        } else if let o = try? c.decode([String: JSONValue].self) {
+            self = .object(o)
         } else {
-            self = .object(try c.decode([String: JSONValue].self))
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: "a number beyond the range of a double, or a value holding one"))
         }
     }
 

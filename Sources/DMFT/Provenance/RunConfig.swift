@@ -29,9 +29,13 @@ public struct RunConfig: Sendable {
 
     public init(data: Data, path: String) throws {
         self.path = path
-        guard let top = (try? JSONDecoder().decode(JSONValue.self, from: data))?.objectValue else {
-            throw DMFTError.invalidInput("config file \(path) is not a JSON object")
+        let json: JSONValue
+        do {
+            json = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch let error as DecodingError {
+            throw DMFTError.invalidInput("config file \(path) is not valid JSON: \(Self.describe(error))")
         }
+        guard let top = json.objectValue else { throw DMFTError.invalidInput("config file \(path) is not a JSON object") }
         let problemObject: [String: JSONValue]?, settings: [String: JSONValue]
         if top["problem"] != nil || top["settings"] != nil {
             problemObject = try top["problem"].map { try Self.object($0, key: "problem", path: path) }
@@ -66,8 +70,24 @@ public struct RunConfig: Sendable {
         do {
             return try JSONValue.decode(T.self, from: object)
         } catch let error as DecodingError {
-            throw DMFTError.invalidInput("config file \(path): \(describe(error))")
+            throw DMFTError.invalidInput("config file \(path): \(describe(error, in: object, as: T.self))")
         }
+    }
+
+    /// The error naming its key: a number that fits no field (1e30 runs, a negative seed)
+    /// fails without a coding path, so the key is found by decoding each key alone.
+    private static func describe<T: Decodable>(_ error: DecodingError, in object: [String: JSONValue], as type: T.Type) -> String {
+        let context: DecodingError.Context? = switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): c
+        @unknown default: nil
+        }
+        guard context?.codingPath.isEmpty ?? true else { return describe(error) }
+        for (key, value) in object.sorted(by: { $0.key < $1.key })
+        where (try? JSONValue.decode(T.self, from: [key: value])) == nil {
+            let text = (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "its value"
+            return "key \(key): \(text) is out of range or of the wrong type"
+        }
+        return describe(error)
     }
 
     /// An error about this file.
@@ -85,7 +105,7 @@ public struct RunConfig: Sendable {
     /// legacy copies of settings) and those added by Examples/lib/provenance.py.
     public static let recordKeys: Set<String> = Set(RunMetadata.CodingKeys.allCases.map(\.stringValue))
         .union(SettingsRecord.CodingKeys.allCases.map(\.stringValue))
-        .union(ThresholdSettings.legacyTopLevelKeys + ["fits", "model", "second_layer"])
+        .union(ThresholdSettings.legacyTopLevelKeys.keys).union(["fits", "model", "second_layer"])
         .union(["csv_sha256", "discretisation_error"])
 
     private static func object(_ value: JSONValue, key: String, path: String) throws -> [String: JSONValue] {
@@ -109,7 +129,7 @@ public struct RunConfig: Sendable {
             return path.isEmpty ? "the object" : "key " + path.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
         }
         switch error {
-        case .typeMismatch(let type, let context): return "\(key(context)): expected \(type), \(context.debugDescription)"
+        case .typeMismatch(_, let context): return "\(key(context)): \(context.debugDescription)"
         case .valueNotFound(let type, let context): return "\(key(context)): expected \(type), found null"
         case .keyNotFound(let missing, let context): return "\(key(context)): missing \(missing.stringValue)"
         case .dataCorrupted(let context): return "\(key(context)): \(context.debugDescription)"

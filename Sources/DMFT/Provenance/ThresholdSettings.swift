@@ -51,9 +51,18 @@ public struct ThresholdSettings: CommandSettings {
     public static var modeKeys: [String] { [] }
     public var applicableKeys: Set<String> { Set(Self.keys) }
 
-    /// Keys that `fit.json` also writes at its top level, as it did before it had `settings`
-    /// (with `confidence` as `confidence_level`); only `settings` is read back.
-    public static let legacyTopLevelKeys = ["scan", "epsilon", "tolerance", "tmax_start", "tmax", "confidence_level"]
+    /// The settings `fit.json` also writes at its top level, as it did before it had
+    /// `settings` (name there → settings key); only `settings` is read back.
+    public static let legacyTopLevelKeys = [
+        "scan": "scan", "epsilon": "epsilon", "tolerance": "tolerance", "tmax_start": "tmax_start", "tmax": "tmax",
+        "confidence_level": "confidence",
+    ]
+
+    /// The top-level copies of these settings for `fit.json` (`JSONSerialization` values).
+    public func legacyTopLevel() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any] ?? [:]
+        return Self.legacyTopLevelKeys.reduce(into: [:]) { $0[$1.key] = object[$1.value] }
+    }
 
     public func validate() throws {
         try SettingCheck.list("values", values, in: 0...Double.greatestFiniteMagnitude)
