@@ -40,8 +40,8 @@ struct Compare: ParsableCommand {
     @Flag(name: .customLong("log-time"), inversion: .prefixedNo, help: "Logarithmic time axis in the figure (default: linear).")
     var logTime: Bool?
 
-    @Flag(name: .customLong("no-png"), help: "Write the figure as SVG only.")
-    var noPNG = false
+    @Flag(name: .customLong("png"), inversion: .prefixedNo, help: "Also write the figure as PNG (default: yes; --no-png: SVG only).")
+    var png: Bool?
 
     func run() throws {
         try reportingErrors {
@@ -49,6 +49,7 @@ struct Compare: ParsableCommand {
             let layered = try problem.settings(given)
             let settings = try layered.settings.resolved(for: spec.makeProblem())
             let (chosen, ignored, tmax) = (settings.chosenModels, layered.ignoredConfigKeys, try settings.value(\.tmax, "tmax"))
+            let noPNG = try !settings.value(\.png, "png")
             let names = try (["dmft"] + chosen.map(\.rawValue)).flatMap { try RunOutput.paths(for: "\(outDir)/\($0).csv") }
                 + ["compare.json", "combined.csv", "metrics.csv", "figure.svg"].map { outDir + "/" + $0 }
                 + (noPNG ? [] : [pngPath])

@@ -80,7 +80,7 @@ extension Compare {
         get throws {
             CompareSettings(
                 models: try models.map(Self.parseModels), dt: dt, tmax: tmax, window: try window.map(Self.parseWindow),
-                timeAxis: timeAxis, logTime: logTime, simulation: simulation.given)
+                timeAxis: timeAxis, logTime: logTime, png: png, simulation: simulation.given)
         }
     }
 
@@ -109,7 +109,7 @@ extension Threshold {
             ThresholdSettings(
                 scan: scan, values: try values.map { try parseCoefficientList($0, what: "--values") }, limit: limit,
                 epsilon: epsilon, tolerance: tolerance, tmaxStart: tmaxStart, tmax: tmax, maxMemoryGB: maxMemoryGB,
-                confidence: confidence)
+                confidence: confidence, png: png)
         }
     }
 }

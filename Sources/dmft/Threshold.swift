@@ -48,20 +48,21 @@ struct Threshold: ParsableCommand {
     @Option(name: .customLong("out-dir"), help: "Directory for the outputs.")
     var outDir: String = "threshold"
 
-    @Flag(name: .customLong("no-png"), help: "Write the figure as SVG only.")
-    var noPNG = false
+    @Flag(name: .customLong("png"), inversion: .prefixedNo, help: "Also write the figure as PNG (default: yes; --no-png: SVG only).")
+    var png: Bool?
 
     typealias WidthLimit = ThresholdWidthLimit
 
     func run() throws {
         try reportingErrors {
-            let names = ["relaxation-times.csv", "fit.json", "threshold.svg"] + (noPNG ? [] : ["threshold.png"])
-            let files = try OutputFiles(names.map { outDir + "/" + $0 }, inputs: problem.inputFiles)
-            if !noPNG { _ = try PNGRenderer.requireConverter(for: outDir + "/threshold.png") }
             let spec = try problem.spec()
             let base = try spec.makeProblem()
             let layered = try problem.settings(given)
             let settings = try layered.settings.resolved(for: base)
+            let noPNG = try !settings.value(\.png, "png")
+            let names = ["relaxation-times.csv", "fit.json", "threshold.svg"] + (noPNG ? [] : ["threshold.png"])
+            let files = try OutputFiles(names.map { outDir + "/" + $0 }, inputs: problem.inputFiles)
+            if !noPNG { _ = try PNGRenderer.requireConverter(for: outDir + "/threshold.png") }
             let scan = try settings.value(\.scan, "scan"), scanValues = try settings.value(\.values, "values")
             let confidence = try settings.value(\.confidence, "confidence")
             let isLazy: Bool = { if case .lazy = base.initialization { return true } else { return false } }()

@@ -15,11 +15,11 @@ final class ProvenanceTests: XCTestCase {
     static let asymptotics = AsymptoticsSettings(
         regime: .meanField, tmax: 2, dt: 0.02, indexCount: 2, typeA0: [0.5, 2], typeWeights: [0.3, 0.7])
     static let compare = CompareSettings(
-        models: [.gaussian, .network], dt: 0.02, tmax: 1, window: [0.2, 0.8], timeAxis: .tOverM, logTime: true,
+        models: [.gaussian, .network], dt: 0.02, tmax: 1, window: [0.2, 0.8], timeAxis: .tOverM, logTime: true, png: false,
         simulation: simulation)
     static let threshold = ThresholdSettings(
         scan: .gamma0, values: [1, 1.5, 2], limit: .infinite, epsilon: 1e-3, tolerance: 2e-2, tmaxStart: 10, tmax: 200,
-        maxMemoryGB: 2, confidence: 0.9)
+        maxMemoryGB: 2, confidence: 0.9, png: false)
 
     /// A sidecar as the commands write it, with record fields around the settings.
     func sidecar<S: CommandSettings>(_ settings: S, problem: ProblemSpec = ProblemSpec()) throws -> RunConfig {

@@ -17,19 +17,21 @@ public struct CompareSettings: CommandSettings {
     public var timeAxis: TimeAxis?
     /// `--log-time` (default false).
     public var logTime: Bool?
+    /// `--png` / `--no-png`: also write figure.png (default true).
+    public var png: Bool?
     /// The simulators' settings, written at the same level as the others.
     public var simulation = SimulationSettings()
 
     public init(
         models: [SimulationModel]? = nil, dt: Double? = nil, tmax: Double? = nil, window: [Double]? = nil,
-        timeAxis: TimeAxis? = nil, logTime: Bool? = nil, simulation: SimulationSettings = SimulationSettings()
+        timeAxis: TimeAxis? = nil, logTime: Bool? = nil, png: Bool? = nil, simulation: SimulationSettings = SimulationSettings()
     ) {
         (self.models, self.dt, self.tmax, self.window) = (models, dt, tmax, window)
-        (self.timeAxis, self.logTime, self.simulation) = (timeAxis, logTime, simulation)
+        (self.timeAxis, self.logTime, self.png, self.simulation) = (timeAxis, logTime, png, simulation)
     }
 
     enum OwnKeys: String, CodingKey, CaseIterable {
-        case models, dt, tmax, window, timeAxis = "time_axis", logTime = "log_time"
+        case models, dt, tmax, window, timeAxis = "time_axis", logTime = "log_time", png
     }
 
     public init(from decoder: Decoder) throws {
@@ -40,6 +42,7 @@ public struct CompareSettings: CommandSettings {
         window = try c.decodeIfPresent([Double].self, forKey: .window)
         timeAxis = try c.decodeIfPresent(TimeAxis.self, forKey: .timeAxis)
         logTime = try c.decodeIfPresent(Bool.self, forKey: .logTime)
+        png = try c.decodeIfPresent(Bool.self, forKey: .png)
         simulation = try SimulationSettings(from: decoder)
     }
 
@@ -51,6 +54,7 @@ public struct CompareSettings: CommandSettings {
         try c.encodeIfPresent(window, forKey: .window)
         try c.encodeIfPresent(timeAxis, forKey: .timeAxis)
         try c.encodeIfPresent(logTime, forKey: .logTime)
+        try c.encodeIfPresent(png, forKey: .png)
         try simulation.encode(to: encoder)
     }
 
@@ -78,7 +82,7 @@ public struct CompareSettings: CommandSettings {
     /// the simulators' as in `SimulationSettings.resolved(for:tmax:)`).
     public func resolved(for problem: TrainingProblem) throws -> CompareSettings {
         let duration = tmax ?? Self.defaultTmax
-        var resolved = try overlaid(on: CompareSettings(models: [.network], tmax: duration, timeAxis: .t, logTime: false))
+        var resolved = try overlaid(on: CompareSettings(models: [.network], tmax: duration, timeAxis: .t, logTime: false, png: true))
         resolved.dt = try SolveSettings(solver: .uniform, tmax: duration, dt: dt).resolved(for: problem).dt
         resolved.simulation = try simulation.resolved(for: resolved.chosenModels, tmax: duration)
         return resolved

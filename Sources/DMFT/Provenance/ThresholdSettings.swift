@@ -32,19 +32,22 @@ public struct ThresholdSettings: CommandSettings {
     public var maxMemoryGB: Double?
     /// `--confidence` level of the intervals (default 0.95).
     public var confidence: Double?
+    /// `--png` / `--no-png`: also write threshold.png (default true).
+    public var png: Bool?
 
     public init(
         scan: InterpolationThresholdScan.Parameter? = nil, values: [Double]? = nil, limit: ThresholdWidthLimit? = nil,
         epsilon: Double? = nil, tolerance: Double? = nil, tmaxStart: Double? = nil, tmax: Double? = nil,
-        maxMemoryGB: Double? = nil, confidence: Double? = nil
+        maxMemoryGB: Double? = nil, confidence: Double? = nil, png: Bool? = nil
     ) {
         (self.scan, self.values, self.limit, self.epsilon, self.tolerance) = (scan, values, limit, epsilon, tolerance)
         (self.tmaxStart, self.tmax, self.maxMemoryGB, self.confidence) = (tmaxStart, tmax, maxMemoryGB, confidence)
+        self.png = png
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case scan, values, limit, epsilon, tolerance, tmaxStart = "tmax_start", tmax, maxMemoryGB = "max_memory_gb",
-            confidence
+            confidence, png
     }
 
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -80,6 +83,6 @@ public struct ThresholdSettings: CommandSettings {
         let isLazy: Bool = { if case .lazy = problem.initialization { return true } else { return false } }()
         return try overlaid(on: ThresholdSettings(
             scan: .alpha, limit: isLazy ? .both : .finite, epsilon: 1e-7, tolerance: 1e-2, tmaxStart: 25, tmax: 800,
-            maxMemoryGB: 4, confidence: 0.95))
+            maxMemoryGB: 4, confidence: 0.95, png: true))
     }
 }
