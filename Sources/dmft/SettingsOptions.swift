@@ -54,9 +54,9 @@ extension SolverSettings {
 }
 
 extension SimulationOptions {
-    /// The simulator flags given.
-    var given: SimulationSettings {
-        SimulationSettings(
+    /// The simulator flags given (`model` and `tmax` are the command's).
+    var given: SimulateSettings {
+        SimulateSettings(
             dim: dimension, runs: runs, seed: seed, lr: lr, batch: batch, recordEvery: recordEvery,
             testSamples: testSamples)
     }

@@ -31,18 +31,18 @@ struct SimulationOptions: ParsableArguments {
         _ resolved: SimulateSettings, spec: ProblemSpec, problem: TrainingProblem, control: RunControl
     ) throws -> (trajectory: Trajectory, settings: [String: String]) {
         let model = try resolved.value(\.model, "model"), tmax = try resolved.value(\.tmax, "tmax")
-        let s = resolved.simulation, runs = try s.value(\.runs, "runs")
-        var settings = ["model": model.rawValue, "runs": "\(runs)", "seed": "\(try s.value(\.seed, "seed"))",
-                        "tmax": "\(tmax)", "record_every": "\(try s.value(\.recordEvery, "record_every"))"]
+        let runs = try resolved.value(\.runs, "runs")
+        var settings = ["model": model.rawValue, "runs": "\(runs)", "seed": "\(try resolved.value(\.seed, "seed"))",
+                        "tmax": "\(tmax)", "record_every": "\(try resolved.value(\.recordEvery, "record_every"))"]
         switch model {
         case .gaussian:
-            let sim = try s.gaussianSimulator(tmax: tmax)
+            let sim = try resolved.gaussianSimulator()
             settings.merge(["name": "gaussian-process-gd", "dim": "\(sim.dimension)", "step": "\(sim.step)",
                             "samples": "\(sim.sampleCount(problem))",
                             "memory_per_realisation_bytes": "\(sim.memoryPerRealisation(problem))"]) { $1 }
             return (try sim.simulate(problem, runs: runs, control: control), settings)
         case .network:
-            var sim = try s.networkSimulator(tmax: tmax)
+            var sim = try resolved.networkSimulator()
             sim.activation = try spec.activation.map(Activation.init(parsing:))
             sim.target = try spec.target.map(Activation.init(parsing:))
             settings.merge(["name": "network-sgd", "dim": "\(sim.dimension)", "lr": "\(sim.learningRate)",
@@ -82,7 +82,9 @@ struct Simulate: ParsableCommand {
             let files = try OutputFiles(try RunOutput.paths(for: out), inputs: problem.inputFiles)
             let spec = try problem.spec()
             let trainingProblem = try spec.makeProblem()
-            let layered = try problem.settings(SimulateSettings(model: model, tmax: tmax, simulation: simulation.given))
+            var flags = simulation.given
+            (flags.model, flags.tmax) = (model, tmax)
+            let layered = try problem.settings(flags)
             let settings = try layered.settings.resolved()
             let started = Date()
             let result = try SimulationOptions.run(

@@ -9,14 +9,13 @@ import XCTest
 final class ProvenanceTests: XCTestCase {
     /// One resolved, non-default value of every command's settings.
     static let solve = SolveSettings(solver: .ratio, tmax: 3, tolerance: 1e-5, nodes: 48, clustering: 3, integrator: .exponential)
-    static let simulation = SimulationSettings(
-        dim: 30, runs: 3, seed: .max, lr: 0.1 + 0.2, batch: 7, recordEvery: 0.1, testSamples: 11)
-    static let simulate = SimulateSettings(model: .network, tmax: 2, simulation: simulation)
+    static let simulate = SimulateSettings(
+        model: .network, tmax: 2, dim: 30, runs: 3, seed: .max, lr: 0.1 + 0.2, batch: 7, recordEvery: 0.1, testSamples: 11)
     static let asymptotics = AsymptoticsSettings(
         regime: .meanField, tmax: 2, dt: 0.02, indexCount: 2, typeA0: [0.5, 2], typeWeights: [0.3, 0.7])
     static let compare = CompareSettings(
         models: [.gaussian, .network], dt: 0.02, tmax: 1, window: [0.2, 0.8], timeAxis: .tOverM, logTime: true, png: false,
-        simulation: simulation)
+        simulation: { var s = simulate; s.model = nil; return s }())
     static let threshold = ThresholdSettings(
         scan: .gamma0, values: [1, 1.5, 2], limit: .infinite, epsilon: 1e-3, tolerance: 2e-2, tmaxStart: 10, tmax: 200,
         maxMemoryGB: 2, confidence: 0.9, png: false)
@@ -86,7 +85,7 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertEqual(long.ignoredConfigKeys, ["dt"])
         let gaussian = try SimulateSettings.layered(flags: SimulateSettings(model: .gaussian), config: sidecar(Self.simulate))
         XCTAssertEqual(gaussian.ignoredConfigKeys, ["batch", "test_samples"])
-        XCTAssertNil(gaussian.settings.simulation.batch)
+        XCTAssertNil(gaussian.settings.batch)
     }
 
     /// Every command's sidecar can be given to every other command.
@@ -116,11 +115,11 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertEqual(uniform.dt, UniformEulerSolver.suggestedStep(for: problem))
         let gaussian = try SimulateSettings(model: .gaussian, tmax: 2).resolved()
         XCTAssertEqual(try gaussian.record().keys.sorted(), ["dim", "lr", "model", "record_every", "runs", "seed", "tmax"])
-        XCTAssertEqual(gaussian.simulation.recordEvery, 0.02)
+        XCTAssertEqual(gaussian.recordEvery, 0.02)
         let compare = try CompareSettings(models: [.gaussian, .network]).resolved(for: problem)
         XCTAssertNil(compare.simulation.dim, "with both models d defaults per model")
         XCTAssertEqual(compare.simulation.batch, 100)
-        XCTAssertEqual(try compare.simulate(.gaussian).simulation.dim, 50)
+        XCTAssertEqual(try compare.simulate(.gaussian).dim, 50)
         let lazy = { var s = ProblemSpec(); s.initialization = "lazy"; return s }()
         XCTAssertEqual(try ThresholdSettings(values: [0.1]).resolved(for: lazy.makeProblem()).limit, .both)
         XCTAssertThrowsError(try ThresholdSettings().resolved(for: problem))

@@ -8,8 +8,12 @@ public enum SimulationModel: String, Codable, CaseIterable, Sendable {
     case network
 }
 
-/// The simulator settings shared by `dmft simulate` and `dmft compare`.
-public struct SimulationSettings: SettingsGroup {
+/// The settings of `dmft simulate`; `dmft compare` holds them too (without `model`).
+public struct SimulateSettings: CommandSettings {
+    /// `--model` (no default: required).
+    public var model: SimulationModel?
+    /// `--tmax` (default 20).
+    public var tmax: Double?
     /// `--dim` (default: 200 network, 50 gaussian).
     public var dim: Int?
     /// `--runs` (default 10).
@@ -26,26 +30,33 @@ public struct SimulationSettings: SettingsGroup {
     public var testSamples: Int?
 
     public init(
-        dim: Int? = nil, runs: Int? = nil, seed: UInt64? = nil, lr: Double? = nil, batch: Int? = nil,
-        recordEvery: Double? = nil, testSamples: Int? = nil
+        model: SimulationModel? = nil, tmax: Double? = nil, dim: Int? = nil, runs: Int? = nil, seed: UInt64? = nil,
+        lr: Double? = nil, batch: Int? = nil, recordEvery: Double? = nil, testSamples: Int? = nil
     ) {
-        (self.dim, self.runs, self.seed, self.lr) = (dim, runs, seed, lr)
-        (self.batch, self.recordEvery, self.testSamples) = (batch, recordEvery, testSamples)
+        (self.model, self.tmax, self.dim, self.runs, self.seed) = (model, tmax, dim, runs, seed)
+        (self.lr, self.batch, self.recordEvery, self.testSamples) = (lr, batch, recordEvery, testSamples)
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case dim, runs, seed, lr, batch, recordEvery = "record_every", testSamples = "test_samples"
+        case model, tmax, dim, runs, seed, lr, batch, recordEvery = "record_every", testSamples = "test_samples"
     }
 
-    static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+    public static var modeKeys: [String] { [CodingKeys.model.rawValue] }
 
-    /// The keys that apply to `models`.
-    static func applicableKeys(for models: [SimulationModel]) -> [String] {
+    /// The simulator's keys (all but `model` and `tmax`) that apply to `models`.
+    static func simulatorKeys(for models: [SimulationModel]) -> [String] {
         let networkOnly: [CodingKeys] = [.batch, .testSamples]
-        return CodingKeys.allCases.filter { !networkOnly.contains($0) || models.contains(.network) }.map(\.rawValue)
+        return CodingKeys.allCases.filter { ![.model, .tmax].contains($0) && (!networkOnly.contains($0) || models.contains(.network)) }
+            .map(\.rawValue)
     }
 
-    func validate() throws {
+    public var applicableKeys: Set<String> {
+        Set(Self.modeKeys + [CodingKeys.tmax.rawValue] + Self.simulatorKeys(for: model.map { [$0] } ?? SimulationModel.allCases))
+    }
+
+    public func validate() throws {
+        try SettingCheck.number("tmax", tmax, in: SettingCheck.time)
         try SettingCheck.integer("dim", dim, in: 1...100_000_000)
         try SettingCheck.integer("runs", runs, in: 1...1_000_000)
         try SettingCheck.number("lr", lr, in: SettingCheck.time)
@@ -54,101 +65,58 @@ public struct SimulationSettings: SettingsGroup {
         try SettingCheck.integer("test_samples", testSamples, in: 0...100_000_000)
     }
 
-    /// Every setting that applies to `model`, defaults filled in (the network's from `NetworkSimulator`).
-    public func resolved(for model: SimulationModel, tmax: Double) throws -> SimulationSettings {
-        var defaults = SimulationSettings(runs: 10, seed: 1)
-        switch model {
-        case .gaussian:
-            (defaults.dim, defaults.lr) = (50, 0.02)
-        case .network:
-            let network = NetworkSimulator(duration: tmax, recordInterval: tmax)
-            (defaults.dim, defaults.lr, defaults.batch) = (network.dimension, network.learningRate, network.batchSize)
-            defaults.testSamples = network.testSamples
-        }
-        var resolved = try overlaid(on: defaults)
-        if resolved.recordEvery == nil, let step = resolved.lr {
-            let spacing = tmax / 200
-            resolved.recordEvery = model == .gaussian ? max(1, (spacing / step).rounded()) * step : spacing
-        }
-        return resolved
-    }
-
-    /// The settings common to `models`: those that apply to one model only, and those on
-    /// which the models' defaults agree (with both models, `dim`, `lr` and `record_every`
-    /// are left as given: each model's own sidecar records its values).
-    public func resolved(for models: [SimulationModel], tmax: Double) throws -> SimulationSettings {
-        let each = try models.map { try resolved(for: $0, tmax: tmax).jsonObject() }
-        let union = each.reduce(into: [String: JSONValue]()) { $0.merge($1) { first, _ in first } }
-        let agreed = union.filter { key, value in each.allSatisfy { $0[key] == nil || $0[key] == value } }
-        return try JSONValue.decode(SimulationSettings.self, from: agreed)
-    }
-
-    /// These (resolved) settings as the Gaussian-model simulator to `tmax`.
-    public func gaussianSimulator(tmax: Double) throws -> GaussianModelSimulator {
-        GaussianModelSimulator(
-            dimension: try value(\.dim, "dim"), step: try value(\.lr, "lr"), duration: tmax,
-            recordInterval: try value(\.recordEvery, "record_every"), seed: try value(\.seed, "seed"))
-    }
-
-    /// These (resolved) settings as the network simulator to `tmax`.
-    public func networkSimulator(tmax: Double) throws -> NetworkSimulator {
-        var simulator = NetworkSimulator(
-            dimension: try value(\.dim, "dim"), learningRate: try value(\.lr, "lr"), batchSize: try value(\.batch, "batch"),
-            duration: tmax, recordInterval: try value(\.recordEvery, "record_every"), seed: try value(\.seed, "seed"))
-        simulator.testSamples = try value(\.testSamples, "test_samples")
-        return simulator
-    }
-}
-
-/// The settings of `dmft simulate`.
-public struct SimulateSettings: CommandSettings {
-    /// `--model` (no default: required).
-    public var model: SimulationModel?
-    /// `--tmax` (default 20).
-    public var tmax: Double?
-    /// The simulator's settings, written at the same level as `model` and `tmax`.
-    public var simulation = SimulationSettings()
-
-    public init(model: SimulationModel? = nil, tmax: Double? = nil, simulation: SimulationSettings = SimulationSettings()) {
-        (self.model, self.tmax, self.simulation) = (model, tmax, simulation)
-    }
-
-    enum OwnKeys: String, CodingKey, CaseIterable { case model, tmax }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: OwnKeys.self)
-        model = try c.decodeIfPresent(SimulationModel.self, forKey: .model)
-        tmax = try c.decodeIfPresent(Double.self, forKey: .tmax)
-        simulation = try SimulationSettings(from: decoder)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: OwnKeys.self)
-        try c.encodeIfPresent(model, forKey: .model)
-        try c.encodeIfPresent(tmax, forKey: .tmax)
-        try simulation.encode(to: encoder)
-    }
-
-    public static var keys: [String] { OwnKeys.allCases.map(\.rawValue) + SimulationSettings.keys }
-    public static var modeKeys: [String] { [OwnKeys.model.rawValue] }
-
-    public var applicableKeys: Set<String> {
-        Set(Self.modeKeys + [OwnKeys.tmax.rawValue]
-            + SimulationSettings.applicableKeys(for: model.map { [$0] } ?? SimulationModel.allCases))
-    }
-
-    public func validate() throws {
-        try SettingCheck.number("tmax", tmax, in: SettingCheck.time)
-        try simulation.validate()
-    }
-
-    /// Every setting that applies to the model, defaults filled in; refuses settings without a model.
+    /// Every setting that applies to the model, defaults filled in (the network's from
+    /// `NetworkSimulator`); refuses settings without a model.
     public func resolved() throws -> SimulateSettings {
         guard let model else {
             throw DMFTError.invalidInput("give the simulator with --model gaussian|network (or a config that has one)")
         }
         let duration = tmax ?? Self.defaultTmax
-        return SimulateSettings(
-            model: model, tmax: duration, simulation: try simulation.resolved(for: model, tmax: duration))
+        var defaults = SimulateSettings(model: model, tmax: duration, runs: 10, seed: 1)
+        switch model {
+        case .gaussian:
+            (defaults.dim, defaults.lr) = (50, 0.02)
+        case .network:
+            let network = NetworkSimulator(duration: duration, recordInterval: duration)
+            (defaults.dim, defaults.lr, defaults.batch) = (network.dimension, network.learningRate, network.batchSize)
+            defaults.testSamples = network.testSamples
+        }
+        var resolved = try overlaid(on: defaults)
+        if resolved.recordEvery == nil, let step = resolved.lr {
+            let spacing = duration / 200
+            resolved.recordEvery = model == .gaussian ? max(1, (spacing / step).rounded()) * step : spacing
+        }
+        return resolved
+    }
+
+    /// The settings common to `models` (no `model`): those that apply to one model only, and
+    /// those on which the models' defaults agree (with both models, `dim`, `lr` and
+    /// `record_every` are left as given: each model's own sidecar records its values).
+    public func resolved(forAll models: [SimulationModel]) throws -> SimulateSettings {
+        let each = try models.map { model -> [String: JSONValue] in
+            var one = self
+            one.model = model
+            return try one.resolved().jsonObject().filter { $0.key != CodingKeys.model.rawValue }
+        }
+        let union = each.reduce(into: [String: JSONValue]()) { $0.merge($1) { first, _ in first } }
+        let agreed = union.filter { key, value in each.allSatisfy { $0[key] == nil || $0[key] == value } }
+        return try JSONValue.decode(SimulateSettings.self, from: agreed)
+    }
+
+    /// These (resolved) settings as the Gaussian-model simulator.
+    public func gaussianSimulator() throws -> GaussianModelSimulator {
+        GaussianModelSimulator(
+            dimension: try value(\.dim, "dim"), step: try value(\.lr, "lr"), duration: try value(\.tmax, "tmax"),
+            recordInterval: try value(\.recordEvery, "record_every"), seed: try value(\.seed, "seed"))
+    }
+
+    /// These (resolved) settings as the network simulator.
+    public func networkSimulator() throws -> NetworkSimulator {
+        var simulator = NetworkSimulator(
+            dimension: try value(\.dim, "dim"), learningRate: try value(\.lr, "lr"), batchSize: try value(\.batch, "batch"),
+            duration: try value(\.tmax, "tmax"), recordInterval: try value(\.recordEvery, "record_every"),
+            seed: try value(\.seed, "seed"))
+        simulator.testSamples = try value(\.testSamples, "test_samples")
+        return simulator
     }
 }
