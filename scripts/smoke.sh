@@ -18,9 +18,10 @@ $dmft solve --width 20 --alpha 0.3 --noise 0.6 --init lazy --gamma0 1 --h 0.9,0.
   --freeze-second-layer --dt 0.01 --tmax 1 --out "$tmp/lazy.csv" 2>/dev/null || fail "lazy solve"
 [ "$(wc -l < "$tmp/lazy.csv")" -eq 102 ] || fail "lazy solve row count"
 
-# Round trip: the sidecar's problem reproduces the run.
-$dmft solve --config "$tmp/lazy.json" --dt 0.01 --tmax 1 --out "$tmp/again.csv" 2>/dev/null || fail "config rerun"
+# Round trip: the sidecar alone reproduces the run (every command and mode: scripts/provenance.sh).
+$dmft solve --config "$tmp/lazy.json" --out "$tmp/again.csv" 2>/dev/null || fail "config rerun"
 cmp -s "$tmp/lazy.csv" "$tmp/again.csv" || fail "config rerun differs"
+DMFT=$dmft bash scripts/provenance.sh
 
 # Long-time solver: error estimate in the sidecar; Ctrl-C (SIGINT) and SIGTERM keep a
 # checkpoint, --resume finishes the run with the same numbers as an uninterrupted one.

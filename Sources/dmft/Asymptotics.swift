@@ -19,10 +19,7 @@ struct Asymptotics: ParsableCommand {
             The problem flags are those of `dmft solve`; the width only matters through ᾱ = αm.
             """)
 
-    enum Regime: String, ExpressibleByArgument, CaseIterable {
-        case meanField = "mean-field", lazy1 = "lazy-1", lazy2 = "lazy-2", pspin
-        case infiniteWidth = "infinite-width"
-    }
+    typealias Regime = AsymptoticRegime
 
     @Argument(help: "Regime: mean-field, lazy-1, lazy-2, pspin or infinite-width.")
     var regime: Regime
@@ -35,11 +32,11 @@ struct Asymptotics: ParsableCommand {
     @Option(help: "Output spacing (mean-field, lazy-1) or step (pspin: 0.05; infinite-width: from the stability limit, ≤ 0.05). Default 0.01.")
     var dt: Double?
 
-    @Option(help: "lazy-2: tolerance of the long-time solver.")
-    var tolerance: Double = 1e-4
+    @Option(help: "lazy-2: tolerance of the long-time solver. Default 1e-4.")
+    var tolerance: Double?
 
-    @Option(name: .customLong("index-count"), help: "mean-field: number k of latent directions of the additive target φ(z) = Σ_j φ₁(z_j)/√k.")
-    var indexCount: Int = 1
+    @Option(name: .customLong("index-count"), help: "mean-field: number k of latent directions of the additive target φ(z) = Σ_j φ₁(z_j)/√k. Default 1.")
+    var indexCount: Int?
 
     @Option(name: .customLong("type-a0"), help: "mean-field: comma-separated a(0) of neuron types (default: --a0 for all).")
     var typeA0: String?
@@ -55,24 +52,27 @@ struct Asymptotics: ParsableCommand {
             let files = try OutputFiles(try RunOutput.paths(for: out), inputs: problem.inputFiles)
             let spec = try problem.spec()
             let p = try spec.makeProblem()
+            let layered = try problem.settings(given)
+            let resolved = try layered.settings.resolved(for: p)
+            let duration = try resolved.value(\.tmax, "tmax")
             let started = Date()
             let control = Terminal.runControl(label: "dmft asymptotics \(regime.rawValue)")
             var settings = ["name": "asymptotics-\(regime.rawValue)"]
             let trajectory: Trajectory
             switch regime {
             case .meanField:
-                let duration = tmax ?? 20
-                let solver = MeanFieldODE(duration: duration, outputInterval: dt ?? 0.01)
-                if indexCount == 1 && typeA0 == nil && typeWeights == nil {
+                let solver = MeanFieldODE(duration: duration, outputInterval: try resolved.value(\.dt, "dt"))
+                let indexCount = try resolved.value(\.indexCount, "index_count")
+                if indexCount == 1 && resolved.typeA0 == nil && resolved.typeWeights == nil {
                     trajectory = try solver.solve(p, control: control)
                 } else {
-                    trajectory = try solver.solve(meanFieldProblem(p), control: control)
+                    trajectory = try solver.solve(meanFieldProblem(p, resolved), control: control)
                 }
                 settings.merge(["time_axis": TimeAxis.t.rawValue, "tmax": "\(duration)", "tolerance": "\(solver.tolerance)",
                                 "integrator": "GSL rk8pd", "index_count": "\(indexCount)"]) { $1 }
             case .lazy1:
                 let limit = try LazyLimit(p)
-                let duration = tmax ?? 5, spacing = dt ?? 0.01
+                let spacing = try resolved.value(\.dt, "dt")
                 let count = Int((duration / spacing).rounded(.up))
                 trajectory = limit.regimeOne(times: (0...count).map { min(Double($0) * spacing, duration) })
                 settings.merge(["time_axis": TimeAxis.tTimesM.rawValue, "tmax": "\(duration)",
@@ -81,7 +81,7 @@ struct Asymptotics: ParsableCommand {
                 print("τ' = \(limit.effectiveNoise), regime-1 test plateau = \(limit.regimeOneTestPlateau)")
             case .lazy2:
                 let limit = try LazyLimit(p)
-                let solver = LongTimeSolver(duration: tmax ?? 20, tolerance: tolerance)
+                let solver = LongTimeSolver(duration: duration, tolerance: try resolved.value(\.tolerance, "tolerance"))
                 let solution = try solver.solve(limit.regimeTwoProblem(), control: control)
                 trajectory = solution.trajectory
                 settings.merge(solver.sidecarSettings(solution)) { _, solverValue in solverValue }
@@ -90,7 +90,7 @@ struct Asymptotics: ParsableCommand {
                                 "test_plateau": "\(limit.regimeOneTestPlateau)"]) { $1 }
             case .pspin:
                 let limit = try MeanFieldNoiseLimit(p)
-                let sMax = tmax ?? 4, step = dt ?? 0.05
+                let sMax = duration, step = try resolved.value(\.dt, "dt")
                 // θ grows at least like τ√α a₀ s, and faster as a grows: extend θ until s ≥ sMax.
                 var thetaMax = max(2 * step, limit.timeRate * abs(p.initialSecondLayer) * sMax)
                 var t = try limit.solve(pSpinStep: step, pSpinDuration: thetaMax, control: control)
@@ -107,30 +107,29 @@ struct Asymptotics: ParsableCommand {
                     print("A∞ = −τ√α E = \(slope) (pure h̃ = c²q^k)")
                 }
             case .infiniteWidth:
-                let solver = InfiniteWidthLimit(
-                    step: dt ?? InfiniteWidthLimit.suggestedStep(for: p), duration: tmax ?? 3)
+                let solver = InfiniteWidthLimit(step: try resolved.value(\.dt, "dt"), duration: duration)
                 trajectory = try solver.solve(p, control: control)
                 settings.merge(["time_axis": TimeAxis.tOverM.rawValue, "dt": "\(solver.gridStep)",
                                 "tmax": "\(solver.duration)", "order": "1", "alpha_bar": "\(p.alphaBar)"]) { $1 }
             }
             let wall = Date().timeIntervalSince(started)
-            let metadata = RunMetadata(
+            let metadata = try RunMetadata(
                 command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: p, solver: settings,
-                trajectory: trajectory, wallTime: wall, started: started, warnings: [])
+                trajectory: trajectory, wallTime: wall, started: started, warnings: []
+            ).recording(resolved, ignoring: layered.ignoredConfigKeys)
             try RunOutput.stage(trajectory, metadata: metadata, to: out, in: files)
             try files.commitUnlessInterrupted()
             reportWritten(out, rows: trajectory.count, seconds: wall)
         }
     }
 
-    /// The k-index / typed problem from the flags.
-    func meanFieldProblem(_ p: TrainingProblem) throws -> MultiIndexMeanFieldProblem {
-        let a0s = try typeA0.map { try parseCoefficientList($0, what: "--type-a0") } ?? [p.initialSecondLayer]
-        let weights = try typeWeights.map { try parseCoefficientList($0, what: "--type-weights") }
-            ?? Array(repeating: 1 / Double(a0s.count), count: a0s.count)
+    /// The k-index / typed problem of the (resolved) settings.
+    func meanFieldProblem(_ p: TrainingProblem, _ s: AsymptoticsSettings) throws -> MultiIndexMeanFieldProblem {
+        let a0s = s.typeA0 ?? [p.initialSecondLayer]
+        let weights = s.typeWeights ?? Array(repeating: 1 / Double(a0s.count), count: a0s.count)
         return try MultiIndexMeanFieldProblem(
             alpha: p.alpha, noise: p.noise, h: p.covariance.h,
-            target: MultiIndexTarget.additive(p.covariance, indexCount: indexCount),
+            target: MultiIndexTarget.additive(p.covariance, indexCount: try s.value(\.indexCount, "index_count")),
             initialState: MeanFieldInitialState(weights: weights, secondLayer: a0s),
             trainSecondLayer: p.trainSecondLayer)
     }

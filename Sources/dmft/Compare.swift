@@ -11,20 +11,22 @@ struct Compare: ParsableCommand {
             time points, the DMFT interpolated linearly) and metrics.csv (per model and observable: max
             and RMS deviation, absolute and in standard errors, over --window), and figure.svg with
             figure.png (theory as lines, simulations as markers with standard-error bars). The
-            metrics are printed.
+            metrics are printed. compare.json records the problem and every setting: `dmft compare
+            --config DIR/compare.json` reruns it; dmft.json and <model>.json are the sidecars of
+            `dmft solve` and `dmft simulate`.
             """)
 
     @OptionGroup var problem: ProblemOptions
     @OptionGroup var simulation: SimulationOptions
 
-    @Option(help: "Comma-separated simulators: gaussian, network.")
-    var models: String = "network"
+    @Option(help: "Comma-separated simulators: gaussian, network. Default network.")
+    var models: String?
 
     @Option(help: "DMFT time step (default from the stability limit).")
     var dt: Double?
 
-    @Option(help: "Final time.")
-    var tmax: Double = 20
+    @Option(help: "Final time. Default 20.")
+    var tmax: Double?
 
     @Option(help: "Time window of the deviation metrics, as T0,T1 (default: everything).")
     var window: String?
@@ -32,49 +34,51 @@ struct Compare: ParsableCommand {
     @Option(name: .customLong("out-dir"), help: "Directory for all outputs.")
     var outDir: String = "out/compare"
 
-    @Option(name: .customLong("time-axis"), help: "Time axis of the figure: t, t*m, t/sqrt(m) or t/m.")
-    var timeAxis: TimeAxis = .t
+    @Option(name: .customLong("time-axis"), help: "Time axis of the figure: t, t*m, t/sqrt(m) or t/m. Default t.")
+    var timeAxis: TimeAxis?
 
-    @Flag(name: .customLong("log-time"), help: "Logarithmic time axis in the figure.")
-    var logTime = false
+    @Flag(name: .customLong("log-time"), inversion: .prefixedNo, help: "Logarithmic time axis in the figure (default: linear).")
+    var logTime: Bool?
 
-    @Flag(name: .customLong("no-png"), help: "Write the figure as SVG only.")
-    var noPNG = false
+    @Flag(name: .customLong("png"), inversion: .prefixedNo, help: "Also write the figure as PNG (default: yes; --no-png: SVG only).")
+    var png: Bool?
 
     func run() throws {
         try reportingErrors {
             let spec = try problem.spec()
-            let chosen = try models.split(separator: ",").map { name -> SimulationModel in
-                guard let m = SimulationModel(rawValue: String(name)) else {
-                    throw DMFTError.invalidInput("unknown model '\(name)' in --models (use gaussian, network)")
-                }
-                return m
-            }
-            guard !chosen.isEmpty else { throw DMFTError.invalidInput("--models is empty") }
+            let layered = try problem.settings(given)
+            let settings = try layered.settings.resolved(for: spec.makeProblem())
+            let (chosen, ignored, tmax) = (settings.chosenModels, layered.ignoredConfigKeys, try settings.value(\.tmax, "tmax"))
+            let noPNG = try !settings.value(\.png, "png")
             let names = try (["dmft"] + chosen.map(\.rawValue)).flatMap { try RunOutput.paths(for: "\(outDir)/\($0).csv") }
-                + ["combined.csv", "metrics.csv", "figure.svg"].map { outDir + "/" + $0 } + (noPNG ? [] : [pngPath])
+                + ["compare.json", "combined.csv", "metrics.csv", "figure.svg"].map { outDir + "/" + $0 }
+                + (noPNG ? [] : [pngPath])
             let files = try OutputFiles(names, inputs: problem.inputFiles)
             if !noPNG { _ = try PNGRenderer.requireConverter(for: pngPath) }
-            let range = try parseWindow()
-            let theory = try solveDMFT(spec: spec, SolverSettings(dt: dt, tmax: tmax))
+            let range = settings.window.map { $0[0]...$0[1] } ?? -Double.infinity...Double.infinity
+            var solverSettings = SolverSettings(dt: settings.dt, tmax: tmax)
+            solverSettings.ignoredConfigKeys = ignored
+            let theory = try solveDMFT(spec: spec, solverSettings)
             // Everything is computed and staged before anything is moved into place: a failure,
             // Ctrl-C or SIGTERM halfway leaves no partial set of outputs.
             var outputs: [(trajectory: Trajectory, metadata: RunMetadata, path: String)] = [
-                (theory.trajectory, theory.metadata(spec: spec), outDir + "/dmft.csv"),
+                (theory.trajectory, try theory.metadata(spec: spec), outDir + "/dmft.csv"),
             ]
             var experiments: [(name: String, trajectory: Trajectory)] = []
             var metricsCSV = "model,observable,points,max_abs,rms_abs,max_in_se,rms_in_se\n"
             var summary: [String] = []
             for model in chosen {
                 let started = Date()
-                let result = try simulation.run(
-                    model, spec: spec, problem: theory.problem, tmax: tmax,
+                let modelSettings = try settings.simulate(model)
+                let result = try SimulationOptions.run(
+                    modelSettings, spec: spec, problem: theory.problem,
                     control: Terminal.runControl(label: "dmft simulate \(model.rawValue)"))
                 let wall = Date().timeIntervalSince(started)
-                let metadata = RunMetadata(
+                let metadata = try RunMetadata(
                     command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: theory.problem,
                     solver: result.settings, trajectory: result.trajectory, wallTime: wall, started: started,
-                    warnings: [])
+                    warnings: []
+                ).recording(modelSettings, ignoring: ignored)
                 outputs.append((result.trajectory, metadata, "\(outDir)/\(model.rawValue).csv"))
                 experiments.append((model.rawValue, result.trajectory))
                 for d in TrajectoryComparison.deviations(
@@ -96,6 +100,11 @@ struct Compare: ParsableCommand {
             for output in outputs {
                 try RunOutput.stage(output.trajectory, metadata: output.metadata, to: output.path, in: files)
             }
+            try files.stage(
+                SettingsRecord(
+                    command: CommandLine.arguments.joined(separator: " "), problem: spec, settings: settings,
+                    ignoring: ignored
+                ).json(), as: outDir + "/compare.json")
             try files.stage(TrajectoryCSV.render(combined), as: outDir + "/combined.csv")
             try files.stage(metricsCSV, as: outDir + "/metrics.csv")
             let m = theory.problem.width
@@ -103,22 +112,15 @@ struct Compare: ParsableCommand {
             let figure = try StandardFigure.observables(
                 [("DMFT, m = \(m)", m, theory.trajectory)]
                     + experiments.map { ("\(label[$0.name] ?? $0.name), m = \(m)", m, $0.trajectory) },
-                timeAxis: timeAxis, logTime: logTime)
+                timeAxis: try settings.value(\.timeAxis, "time_axis"), logTime: try settings.value(\.logTime, "log_time"))
             try figure.stage(in: files, svgPath: outDir + "/figure.svg", pngPath: noPNG ? nil : pngPath, pngWidth: 1800)
             try files.commitUnlessInterrupted()
             print("model     observable  max|Δ|     rms|Δ|   max/se   rms/se")
             summary.forEach { print($0) }
             Terminal.printError("wrote \(outDir)/{dmft,\(chosen.map(\.rawValue).joined(separator: ","))," 
-                + "combined,metrics}.csv, figure.svg" + (noPNG ? "" : ", figure.png"))
+                + "combined,metrics}.csv, compare.json, figure.svg" + (noPNG ? "" : ", figure.png"))
         }
     }
 
     private var pngPath: String { outDir + "/figure.png" }
-
-    private func parseWindow() throws -> ClosedRange<Double> {
-        guard let window else { return -Double.infinity...Double.infinity }
-        let v = try parseCoefficientList(window, what: "--window")
-        guard v.count == 2, v[0] <= v[1] else { throw DMFTError.invalidInput("--window takes T0,T1 with T0 ≤ T1") }
-        return v[0]...v[1]
-    }
 }

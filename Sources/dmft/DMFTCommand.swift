@@ -11,16 +11,6 @@ struct DMFTCommand: ParsableCommand {
         subcommands: [Solve.self, Simulate.self, Compare.self, Plot.self, Asymptotics.self, Threshold.self, Example.self])
 }
 
-/// Which SymmDMFT integrator to use.
-enum SolverMethod: String, ExpressibleByArgument, CaseIterable, Sendable {
-    /// The paper's uniform Euler grid (first order, O(N²) memory).
-    case uniform
-    /// `LongTimeSolver`: adaptive, implicit stiff term, extrapolated, with an error estimate.
-    case long
-    /// `RatioGridSolver` (experimental): rows on a grid in the time ratio s/t.
-    case ratio
-}
-
 /// What `solveDMFT` needs; `dmft solve` fills it from its flags, `compare` from its own.
 struct SolverSettings {
     var method: SolverMethod = .uniform
@@ -34,9 +24,9 @@ struct SolverSettings {
     var nodes: Int?
     var clustering: Double?
     var integrator: RatioGridSolver.Integrator?
+    /// Keys of `--config` that did not apply (recorded in the sidecar).
+    var ignoredConfigKeys: [String] = []
 }
-
-extension RatioGridSolver.Integrator: ExpressibleByArgument {}
 
 /// Solver flags of `dmft solve`.
 struct SolverOptions: ParsableArguments {
@@ -44,14 +34,14 @@ struct SolverOptions: ParsableArguments {
         "uniform: the paper's Euler grid (first order; memory and time grow as N², N³ with N = tmax/dt). "
             + "long: adaptive steps, implicit stiff term, Richardson-extrapolated, with an error estimate "
             + "(for t = Θ(m)). ratio (experimental): rows on a grid in the time ratio s/t, adaptive "
-            + "Runge–Kutta steps.", valueName: "uniform|long|ratio"))
-    var method: SolverMethod = .uniform
+            + "Runge–Kutta steps. Default uniform.", valueName: "uniform|long|ratio"))
+    var method: SolverMethod?
 
     @Option(help: "uniform: time step η (default: min(0.05, 0.5/rate) from the explicit stability limit at t = 0).")
     var dt: Double?
 
     @Option(help: "Final time. Default 20.")
-    var tmax: Double = 20
+    var tmax: Double?
 
     @Option(help: "long: target for the estimated absolute error of e_train, e_test, a, v (default 1e-3).")
     var tolerance: Double?
@@ -76,13 +66,6 @@ struct SolverOptions: ParsableArguments {
 
     @Option(help: "ratio: implicit (TR-BDF2 with Newton–Krylov stages; default) or explicit (Bogacki–Shampine 3(2), step capped by the stiff local rates).")
     var integrator: RatioGridSolver.Integrator?
-
-    var settings: SolverSettings {
-        SolverSettings(
-            method: method, dt: dt, tmax: tmax, tolerance: tolerance, checkpoint: checkpoint,
-            checkpointEvery: checkpointEvery, resume: resume, maxMemoryGB: maxMemoryGB, nodes: nodes,
-            clustering: clustering, integrator: integrator)
-    }
 }
 
 /// A finished DMFT solve with what its sidecar needs.
@@ -93,11 +76,13 @@ struct SolveResult {
     let settings: [String: String]
     let started: Date
     let wallTime: Double
+    let options: SolverSettings
 
-    func metadata(spec: ProblemSpec) -> RunMetadata {
-        RunMetadata(
+    func metadata(spec: ProblemSpec) throws -> RunMetadata {
+        try RunMetadata(
             command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: problem, solver: settings,
-            trajectory: trajectory, wallTime: wallTime, started: started, warnings: warnings)
+            trajectory: trajectory, wallTime: wallTime, started: started, warnings: warnings
+        ).recording(options.recorded, ignoring: options.ignoredConfigKeys)
     }
 }
 
@@ -177,7 +162,7 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
     for w in warnings { Terminal.printError("warning: \(w)") }
     return SolveResult(
         problem: problem, trajectory: trajectory, warnings: warnings, settings: settings, started: started,
-        wallTime: wall)
+        wallTime: wall, options: options)
 }
 
 /// Solves and writes CSV + JSON sidecar. Shared by `solve` and `example`. `inputs` are the
@@ -185,7 +170,7 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
 func runSolve(spec: ProblemSpec, _ options: SolverSettings, out: String, inputs: [String] = []) throws -> Trajectory {
     let files = try OutputFiles(try RunOutput.paths(for: out), inputs: inputs + (options.checkpoint.map { [$0] } ?? []))
     let result = try solveDMFT(spec: spec, options)
-    try RunOutput.stage(result.trajectory, metadata: result.metadata(spec: spec), to: out, in: files)
+    try RunOutput.stage(result.trajectory, metadata: try result.metadata(spec: spec), to: out, in: files)
     try files.commitUnlessInterrupted()
     reportWritten(out, rows: result.trajectory.count, seconds: result.wallTime)
     return result.trajectory
@@ -223,7 +208,12 @@ struct Solve: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            _ = try runSolve(spec: try problem.spec(), solver.settings, out: out, inputs: problem.inputFiles)
+            let spec = try problem.spec()
+            let layered = try problem.settings(solver.given)
+            let settings = try layered.settings.resolved(for: spec.makeProblem())
+            _ = try runSolve(
+                spec: spec, try solver.settings(settings, ignoring: layered.ignoredConfigKeys), out: out,
+                inputs: problem.inputFiles)
         }
     }
 }

@@ -3,9 +3,10 @@ import DMFT
 import Foundation
 
 /// The problem flags shared by every subcommand that runs something. Each flag, when
-/// given, overrides the same field of `--config` (or of the built-in defaults).
+/// given, overrides the same field of `--config` (or of the built-in defaults); the
+/// command's other settings are restored from `--config` through `settings(_:)`.
 struct ProblemOptions: ParsableArguments {
-    @Option(help: "JSON problem description (the 'problem' object of a sidecar, or the bare object).")
+    @Option(help: "JSON file written by any run (its problem and settings are restored; flags override them), or a flat object of problem and settings keys.")
     var config: String?
 
     @Option(name: .customLong("width"), help: "Width m (number of hidden units). Default 50.")
@@ -54,13 +55,7 @@ struct ProblemOptions: ParsableArguments {
     /// The problem described by `--config` (if any) with the flags applied on top; a flag
     /// that gives σ or φ another way clears the config's conflicting form of it.
     func spec(default fallback: ProblemSpec = ProblemSpec()) throws -> ProblemSpec {
-        var s = fallback
-        if let config {
-            guard let data = FileManager.default.contents(atPath: config) else {
-                throw ValidationError("cannot read config file \(config)")
-            }
-            s = try Self.decodeSpec(data, path: config)
-        }
+        var s = try runConfig()?.problem ?? fallback
         if let width { s.width = width }
         if let alpha { s.alpha = alpha }
         if let noise { s.noise = noise }
@@ -75,25 +70,5 @@ struct ProblemOptions: ParsableArguments {
         if let hermiteDegree { s.hermiteDegree = hermiteDegree }
         if let freezeSecondLayer { s.freezeSecondLayer = freezeSecondLayer }
         return s
-    }
-
-    /// A sidecar (`{"problem": {…}, …}`) or a bare problem object. Unknown keys are refused
-    /// (a misspelt key would otherwise silently fall back to its default).
-    private static func decodeSpec(_ data: Data, path: String) throws -> ProblemSpec {
-        guard let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ValidationError("config file \(path) is not a JSON object")
-        }
-        let object = (top["problem"] as? [String: Any]) ?? top
-        let unknown = Set(object.keys).subtracting(ProblemSpec.CodingKeys.allCases.map(\.rawValue))
-        guard unknown.isEmpty else {
-            throw ValidationError(
-                "config file \(path): unknown key(s) \(unknown.sorted().joined(separator: ", ")); known: "
-                    + ProblemSpec.CodingKeys.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        do {
-            return try JSONDecoder().decode(ProblemSpec.self, from: JSONSerialization.data(withJSONObject: object))
-        } catch {
-            throw ValidationError("config file \(path) is not a valid problem description: \(error)")
-        }
     }
 }

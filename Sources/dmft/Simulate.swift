@@ -2,63 +2,51 @@ import ArgumentParser
 import DMFT
 import Foundation
 
-/// Which finite-width simulator.
-enum SimulationModel: String, ExpressibleByArgument, CaseIterable {
-    /// GD on the Gaussian-process model (exactly what the DMFT describes).
-    case gaussian
-    /// SGD on a real two-layer network.
-    case network
-}
-
 /// Simulator flags shared by `simulate` and `compare`.
 struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("dim"), help: "Input dimension d (default: 200 network, 50 gaussian).")
     var dimension: Int?
 
-    @Option(help: "Number of independent realisations averaged.")
-    var runs: Int = 10
+    @Option(help: "Number of independent realisations averaged. Default 10.")
+    var runs: Int?
 
-    @Option(help: "Random seed; the same seed gives the same numbers.")
-    var seed: UInt64 = 1
+    @Option(help: "Random seed; the same seed gives the same numbers. Default 1.")
+    var seed: UInt64?
 
     @Option(help: "Step: SGD learning rate (network, default 0.1) or GD time step (gaussian, default 0.02).")
     var lr: Double?
 
-    @Option(help: "Mini-batch size for the network (n for full-batch GD).")
-    var batch: Int = 100
+    @Option(help: "Mini-batch size for the network (n for full-batch GD). Default 100.")
+    var batch: Int?
 
     @Option(name: .customLong("record-every"), help: "Time between recorded rows (default about tmax/200; for the Gaussian model a multiple of its step).")
     var recordEvery: Double?
 
-    @Option(name: .customLong("test-samples"), help: "Network only: also measure e_test on this many fresh samples.")
-    var testSamples: Int = 0
+    @Option(name: .customLong("test-samples"), help: "Network only: also measure e_test on this many fresh samples. Default 0.")
+    var testSamples: Int?
 
-    /// Runs `model` to `tmax`; returns the averaged trajectory and the settings for the sidecar.
-    func run(
-        _ model: SimulationModel, spec: ProblemSpec, problem: TrainingProblem, tmax: Double, control: RunControl
+    /// Runs the simulator of `resolved` (see `SimulateSettings.resolved()`); returns the
+    /// averaged trajectory and the simulator's description for the sidecar.
+    static func run(
+        _ resolved: SimulateSettings, spec: ProblemSpec, problem: TrainingProblem, control: RunControl
     ) throws -> (trajectory: Trajectory, settings: [String: String]) {
-        var record = recordEvery ?? tmax / 200
-        var settings = ["model": model.rawValue, "runs": "\(runs)", "seed": "\(seed)", "tmax": "\(tmax)",
-                        "record_every": "\(record)"]
+        let model = try resolved.value(\.model, "model"), tmax = try resolved.value(\.tmax, "tmax")
+        let runs = try resolved.value(\.runs, "runs")
+        var settings = ["model": model.rawValue, "runs": "\(runs)", "seed": "\(try resolved.value(\.seed, "seed"))",
+                        "tmax": "\(tmax)", "record_every": "\(try resolved.value(\.recordEvery, "record_every"))"]
         switch model {
         case .gaussian:
-            let d = dimension ?? 50
-            let step = lr ?? 0.02
-            if recordEvery == nil { record = max(1, (record / step).rounded()) * step }
-            let sim = GaussianModelSimulator(dimension: d, step: step, duration: tmax, recordInterval: record, seed: seed)
-            settings.merge(["name": "gaussian-process-gd", "dim": "\(d)", "step": "\(step)",
+            let sim = try resolved.gaussianSimulator()
+            settings.merge(["name": "gaussian-process-gd", "dim": "\(sim.dimension)", "step": "\(sim.step)",
                             "samples": "\(sim.sampleCount(problem))",
                             "memory_per_realisation_bytes": "\(sim.memoryPerRealisation(problem))"]) { $1 }
             return (try sim.simulate(problem, runs: runs, control: control), settings)
         case .network:
-            var sim = NetworkSimulator(
-                dimension: dimension ?? 200, learningRate: lr ?? 0.1, batchSize: batch, duration: tmax,
-                recordInterval: record, seed: seed)
+            var sim = try resolved.networkSimulator()
             sim.activation = try spec.activation.map(Activation.init(parsing:))
             sim.target = try spec.target.map(Activation.init(parsing:))
-            sim.testSamples = testSamples
             settings.merge(["name": "network-sgd", "dim": "\(sim.dimension)", "lr": "\(sim.learningRate)",
-                            "batch": "\(batch)", "samples": "\(sim.sampleCount(problem))",
+                            "batch": "\(sim.batchSize)", "samples": "\(sim.sampleCount(problem))",
                             "steps": "\(sim.stepCount(problem))", "time_per_step": "\(sim.stepTime(problem))"]) { $1 }
             return (try sim.simulate(problem, runs: runs, control: control), settings)
         }
@@ -80,11 +68,11 @@ struct Simulate: ParsableCommand {
     @OptionGroup var problem: ProblemOptions
     @OptionGroup var simulation: SimulationOptions
 
-    @Option(help: "gaussian (GD on the Gaussian-process model) or network (SGD on a real network).")
-    var model: SimulationModel
+    @Option(help: "gaussian (GD on the Gaussian-process model) or network (SGD on a real network); required unless --config has it.")
+    var model: SimulationModel?
 
-    @Option(help: "Final gradient-flow time.")
-    var tmax: Double = 20
+    @Option(help: "Final gradient-flow time. Default 20.")
+    var tmax: Double?
 
     @Option(help: "Output CSV; the JSON sidecar goes next to it with extension .json.")
     var out: String = "dmft-simulate.csv"
@@ -94,14 +82,19 @@ struct Simulate: ParsableCommand {
             let files = try OutputFiles(try RunOutput.paths(for: out), inputs: problem.inputFiles)
             let spec = try problem.spec()
             let trainingProblem = try spec.makeProblem()
+            var flags = simulation.given
+            (flags.model, flags.tmax) = (model, tmax)
+            let layered = try problem.settings(flags)
+            let settings = try layered.settings.resolved()
             let started = Date()
-            let result = try simulation.run(
-                model, spec: spec, problem: trainingProblem, tmax: tmax,
-                control: Terminal.runControl(label: "dmft simulate \(model.rawValue)"))
+            let result = try SimulationOptions.run(
+                settings, spec: spec, problem: trainingProblem,
+                control: Terminal.runControl(label: "dmft simulate \(settings.model?.rawValue ?? "")"))
             let wall = Date().timeIntervalSince(started)
-            let metadata = RunMetadata(
+            let metadata = try RunMetadata(
                 command: CommandLine.arguments.joined(separator: " "), spec: spec, problem: trainingProblem,
-                solver: result.settings, trajectory: result.trajectory, wallTime: wall, started: started, warnings: [])
+                solver: result.settings, trajectory: result.trajectory, wallTime: wall, started: started, warnings: []
+            ).recording(settings, ignoring: layered.ignoredConfigKeys)
             try RunOutput.stage(result.trajectory, metadata: metadata, to: out, in: files)
             try files.commitUnlessInterrupted()
             reportWritten(out, rows: result.trajectory.count, seconds: wall)

@@ -12,56 +12,61 @@ struct Threshold: ParsableCommand {
             crossing. The points that relaxed are fitted (GSL nonlinear least squares in log t_rel) and x*, \
             ν and c are reported with standard errors and confidence intervals. --limit chooses finite \
             width m (the full symmetric DMFT), the m = ∞ lazy regime-2 system (lazy initialisation only), \
-            or both. Writes relaxation-times.csv, fit.json and threshold.svg/.png into --out-dir.
+            or both. Writes relaxation-times.csv, fit.json and threshold.svg/.png into --out-dir; fit.json \
+            records the problem and every setting (`dmft threshold --config DIR/fit.json` reruns the scan).
             """)
 
     @OptionGroup var problem: ProblemOptions
 
-    @Option(help: "Scanned parameter: alpha (threshold α* above the values) or gamma0 (γ* below them).")
-    var scan: InterpolationThresholdScan.Parameter = .alpha
+    @Option(help: "Scanned parameter: alpha (threshold α* above the values) or gamma0 (γ* below them). Default alpha.")
+    var scan: InterpolationThresholdScan.Parameter?
 
-    @Option(help: "Comma-separated values of the scanned parameter, e.g. 0.1,0.2,0.3,0.4,0.45.")
-    var values: String
+    @Option(help: "Comma-separated values of the scanned parameter, e.g. 0.1,0.2,0.3,0.4,0.45 (required unless --config has them).")
+    var values: String?
 
     @Option(help: "finite (width --width), infinite (m = ∞, lazy only) or both. Default: both for lazy, else finite.")
     var limit: WidthLimit?
 
-    @Option(help: "Relaxation level ε: t_rel = inf{t : e_train < ε τ²}.")
-    var epsilon: Double = 1e-7
+    @Option(help: "Relaxation level ε: t_rel = inf{t : e_train < ε τ²}. Default 1e-7.")
+    var epsilon: Double?
 
-    @Option(help: "Tolerance of each long-time solve (t_rel changes by < 1e-3 relative between 1e-2 and 1e-3).")
-    var tolerance: Double = 1e-2
+    @Option(help: "Tolerance of each long-time solve (t_rel changes by < 1e-3 relative between 1e-2 and 1e-3). Default 1e-2.")
+    var tolerance: Double?
 
-    @Option(name: .customLong("tmax-start"), help: "First horizon; doubled while e_train is above the level.")
-    var tmaxStart: Double = 25
+    @Option(name: .customLong("tmax-start"), help: "First horizon; doubled while e_train is above the level. Default 25.")
+    var tmaxStart: Double?
 
-    @Option(help: "Longest horizon; values not relaxed by then are reported and left out of the fit.")
-    var tmax: Double = 800
+    @Option(help: "Longest horizon; values not relaxed by then are reported and left out of the fit. Default 800.")
+    var tmax: Double?
 
-    @Option(name: .customLong("max-memory-gb"), help: "Memory limit of each solve; a value that needs more is reported and skipped.")
-    var maxMemoryGB: Double = 4
+    @Option(name: .customLong("max-memory-gb"), help: "Memory limit of each solve; a value that needs more is reported and skipped. Default 4.")
+    var maxMemoryGB: Double?
 
-    @Option(help: "Confidence level of the intervals.")
-    var confidence: Double = 0.95
+    @Option(help: "Confidence level of the intervals. Default 0.95.")
+    var confidence: Double?
 
     @Option(name: .customLong("out-dir"), help: "Directory for the outputs.")
     var outDir: String = "threshold"
 
-    @Flag(name: .customLong("no-png"), help: "Write the figure as SVG only.")
-    var noPNG = false
+    @Flag(name: .customLong("png"), inversion: .prefixedNo, help: "Also write the figure as PNG (default: yes; --no-png: SVG only).")
+    var png: Bool?
 
-    enum WidthLimit: String, ExpressibleByArgument, CaseIterable { case finite, infinite, both }
+    typealias WidthLimit = ThresholdWidthLimit
 
     func run() throws {
         try reportingErrors {
+            let spec = try problem.spec()
+            let base = try spec.makeProblem()
+            let layered = try problem.settings(given)
+            let settings = try layered.settings.resolved(for: base)
+            let noPNG = try !settings.value(\.png, "png")
             let names = ["relaxation-times.csv", "fit.json", "threshold.svg"] + (noPNG ? [] : ["threshold.png"])
             let files = try OutputFiles(names.map { outDir + "/" + $0 }, inputs: problem.inputFiles)
             if !noPNG { _ = try PNGRenderer.requireConverter(for: outDir + "/threshold.png") }
-            let spec = try problem.spec()
-            let base = try spec.makeProblem()
-            let scanValues = try parseCoefficientList(values, what: "--values")
+            let scan = try settings.value(\.scan, "scan"), scanValues = try settings.value(\.values, "values")
+            let confidence = try settings.value(\.confidence, "confidence")
             let isLazy: Bool = { if case .lazy = base.initialization { return true } else { return false } }()
-            let chosen = limit ?? (isLazy ? .both : .finite)
+            let chosen = try settings.value(\.limit, "limit")
             if chosen != .finite && !isLazy {
                 throw DMFTError.invalidInput("--limit \(chosen.rawValue) needs --init lazy (the m = ∞ system is the lazy regime 2)")
             }
@@ -72,9 +77,9 @@ struct Threshold: ParsableCommand {
             let control = Terminal.runControl(label: "dmft threshold")
             for infinite in widths {
                 var scanner = InterpolationThresholdScan(parameter: scan, values: scanValues, infiniteWidth: infinite)
-                (scanner.epsilon, scanner.tolerance) = (epsilon, tolerance)
-                (scanner.initialDuration, scanner.maxDuration) = (tmaxStart, tmax)
-                scanner.memoryLimitBytes = maxMemoryGB * 1e9
+                (scanner.epsilon, scanner.tolerance) = (try settings.value(\.epsilon, "epsilon"), try settings.value(\.tolerance, "tolerance"))
+                (scanner.initialDuration, scanner.maxDuration) = (try settings.value(\.tmaxStart, "tmax_start"), try settings.value(\.tmax, "tmax"))
+                scanner.memoryLimitBytes = try settings.value(\.maxMemoryGB, "max_memory_gb") * 1e9
                 let label = infinite ? "m = ∞" : "m = \(base.width)"
                 let key = infinite ? "inf" : "\(base.width)"
                 let points = try scanner.run(base, control: control) { point in
@@ -101,13 +106,13 @@ struct Threshold: ParsableCommand {
                         + "(\(Int(confidence * 100))% intervals, \(fit.degreesOfFreedom + 3) points)")
                 }
             }
-            let document: [String: Any] = [
-                "command": CommandLine.arguments.joined(separator: " "), "version": dmftVersion,
-                "problem": try JSONSerialization.jsonObject(with: JSONEncoder().encode(spec)),
-                "scan": scan.rawValue, "second_layer": "frozen during every solve", "epsilon": epsilon, "tolerance": tolerance, "tmax_start": tmaxStart,
-                "tmax": tmax, "confidence_level": confidence, "fits": fits,
-                "model": "t_rel = c |x* - x|^(-nu), least squares in log t_rel; intervals: Student t with N - 3 dof",
-            ]
+            var document = try SettingsRecord(
+                command: CommandLine.arguments.joined(separator: " "), problem: spec, settings: settings,
+                ignoring: layered.ignoredConfigKeys
+            ).jsonObject().merging(try settings.legacyTopLevel()) { $1 }
+            document["second_layer"] = "frozen during every solve"
+            document["fits"] = fits
+            document["model"] = "t_rel = c |x* - x|^(-nu), least squares in log t_rel; intervals: Student t with N - 3 dof"
             try files.stage(csv, as: outDir + "/relaxation-times.csv")
             let json = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
             try files.stage(String(decoding: json, as: UTF8.self) + "\n", as: outDir + "/fit.json")

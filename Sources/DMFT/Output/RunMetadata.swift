@@ -4,7 +4,7 @@ import Foundation
 public let dmftVersion = "0.1.0"
 
 /// The JSON sidecar written next to every output CSV: enough to reproduce and judge the
-/// run (`problem` can be fed back with `--config`).
+/// run (`problem` and `settings` are read back by `--config`; the rest is a record).
 public struct RunMetadata: Codable, Sendable {
     public struct Covariance: Codable, Sendable {
         /// Power-series coefficients of h from `q^0`.
@@ -46,11 +46,15 @@ public struct RunMetadata: Codable, Sendable {
     public var wallTimeSeconds: Double
     public var started: String
     public var warnings: [String]
+    /// The command's settings (`CommandSettings.record()`); absent in sidecars written before.
+    public var settings: [String: JSONValue]?
+    /// Keys of the `--config` file's settings that did not apply to this run.
+    public var ignoredConfigKeys: [String]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case tool, version, command, problem, covariance, alphaBar = "alpha_bar",
             initialSecondLayer = "a_initial", solver, columns, rows, wallTimeSeconds = "wall_time_seconds",
-            started, warnings
+            started, warnings, settings, ignoredConfigKeys = "ignored_config_keys"
     }
 
     public init(
@@ -78,11 +82,7 @@ public struct RunMetadata: Codable, Sendable {
     }
 
     /// Pretty-printed JSON with sorted keys.
-    public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
-    }
+    public func json() throws -> String { try prettyJSON(self) }
 }
 
 /// Writes `FILE.csv` and its sidecar `FILE.json` (the CSV path with its extension replaced).
