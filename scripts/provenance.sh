@@ -29,8 +29,10 @@ run uniform-default solve "${problem[@]}" --tmax 1   # --dt from the stability l
 rerun uniform-default solve
 run long solve "${problem[@]}" --solver long --tolerance 3e-4 --tmax 6
 rerun long solve
-run ratio solve "${problem[@]}" --solver ratio --tolerance 1e-5 --nodes 40 --clustering 3 --integrator exponential --tmax 3
+run ratio solve "${problem[@]}" --solver ratio --tolerance 1e-5 --nodes 40 --clustering 3 --integrator explicit --tmax 3
 rerun ratio solve
+run ratio-implicit solve "${problem[@]}" --solver ratio --tolerance 1e-5 --nodes 40 --tmax 3
+rerun ratio-implicit solve
 
 run gaussian simulate "${problem[@]}" --model gaussian --dim 20 --runs 2 --seed 5 --lr 0.025 --record-every 0.1 --tmax 0.5
 rerun gaussian simulate
