@@ -50,6 +50,8 @@ struct Asymptotics: ParsableCommand {
     @Option(help: "Output CSV; the JSON sidecar goes next to it.")
     var out: String = "dmft-asymptotics.csv"
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
         try reportingErrors {
             let files = try OutputFiles(try RunOutput.paths(for: out), inputs: problem.inputFiles)
@@ -61,7 +63,6 @@ struct Asymptotics: ParsableCommand {
             let trajectory: Trajectory
             switch regime {
             case .meanField:
-                let duration = tmax ?? 20
                 let solver = MeanFieldODE(duration: duration, outputInterval: dt ?? 0.01)
                 if indexCount == 1 && typeA0 == nil && typeWeights == nil {
                     trajectory = try solver.solve(p, control: control)
@@ -72,8 +73,8 @@ struct Asymptotics: ParsableCommand {
                                 "integrator": "GSL rk8pd", "index_count": "\(indexCount)"]) { $1 }
             case .lazy1:
                 let limit = try LazyLimit(p)
-                let duration = tmax ?? 5, spacing = dt ?? 0.01
-                let count = Int((duration / spacing).rounded(.up))
+                let spacing = dt ?? 0.01
+                let count = boundedCount(duration / spacing, .up)
                 trajectory = limit.regimeOne(times: (0...count).map { min(Double($0) * spacing, duration) })
                 settings.merge(["time_axis": TimeAxis.tTimesM.rawValue, "tmax": "\(duration)",
                                 "effective_noise": "\(limit.effectiveNoise)",
@@ -81,7 +82,8 @@ struct Asymptotics: ParsableCommand {
                 print("τ' = \(limit.effectiveNoise), regime-1 test plateau = \(limit.regimeOneTestPlateau)")
             case .lazy2:
                 let limit = try LazyLimit(p)
-                let solver = LongTimeSolver(duration: tmax ?? 20, tolerance: tolerance)
+                var solver = LongTimeSolver(duration: duration, tolerance: tolerance)
+                solver.memoryLimitBytes = resources.bytes
                 let solution = try solver.solve(limit.regimeTwoProblem(), control: control)
                 trajectory = solution.trajectory
                 settings.merge(solver.sidecarSettings(solution)) { _, solverValue in solverValue }
@@ -89,12 +91,13 @@ struct Asymptotics: ParsableCommand {
                                 "effective_noise": "\(limit.effectiveNoise)",
                                 "test_plateau": "\(limit.regimeOneTestPlateau)"]) { $1 }
             case .pspin:
-                let limit = try MeanFieldNoiseLimit(p)
-                let sMax = tmax ?? 4, step = dt ?? 0.05
+                var limit = try MeanFieldNoiseLimit(p)
+                limit.memoryLimitBytes = boundedCount(resources.bytes)
+                let sMax = duration, step = dt ?? 0.05
                 // θ grows at least like τ√α a₀ s, and faster as a grows: extend θ until s ≥ sMax.
                 var thetaMax = max(2 * step, limit.timeRate * abs(p.initialSecondLayer) * sMax)
                 var t = try limit.solve(pSpinStep: step, pSpinDuration: thetaMax, control: control)
-                while t.time.last! < sMax * (1 - 1e-12) {
+                while (t.time.last ?? sMax) < sMax * (1 - 1e-12) {
                     thetaMax *= 1.5
                     t = try limit.solve(pSpinStep: step, pSpinDuration: thetaMax, control: control)
                 }
@@ -107,8 +110,8 @@ struct Asymptotics: ParsableCommand {
                     print("A∞ = −τ√α E = \(slope) (pure h̃ = c²q^k)")
                 }
             case .infiniteWidth:
-                let solver = InfiniteWidthLimit(
-                    step: dt ?? InfiniteWidthLimit.suggestedStep(for: p), duration: tmax ?? 3)
+                var solver = InfiniteWidthLimit(step: dt ?? InfiniteWidthLimit.suggestedStep(for: p), duration: duration)
+                solver.memoryLimitBytes = resources.bytes
                 trajectory = try solver.solve(p, control: control)
                 settings.merge(["time_axis": TimeAxis.tOverM.rawValue, "dt": "\(solver.gridStep)",
                                 "tmax": "\(solver.duration)", "order": "1", "alpha_bar": "\(p.alphaBar)"]) { $1 }

@@ -41,22 +41,18 @@ struct Compare: ParsableCommand {
     @Flag(name: .customLong("no-png"), help: "Write the figure as SVG only.")
     var noPNG = false
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
         try reportingErrors {
             let spec = try problem.spec()
-            let chosen = try models.split(separator: ",").map { name -> SimulationModel in
-                guard let m = SimulationModel(rawValue: String(name)) else {
-                    throw DMFTError.invalidInput("unknown model '\(name)' in --models (use gaussian, network)")
-                }
-                return m
-            }
-            guard !chosen.isEmpty else { throw DMFTError.invalidInput("--models is empty") }
+            let chosen = try chosenModels()
             let names = try (["dmft"] + chosen.map(\.rawValue)).flatMap { try RunOutput.paths(for: "\(outDir)/\($0).csv") }
                 + ["combined.csv", "metrics.csv", "figure.svg"].map { outDir + "/" + $0 } + (noPNG ? [] : [pngPath])
             let files = try OutputFiles(names, inputs: problem.inputFiles)
             if !noPNG { _ = try PNGRenderer.requireConverter(for: pngPath) }
             let range = try parseWindow()
-            let theory = try solveDMFT(spec: spec, SolverSettings(dt: dt, tmax: tmax))
+            let theory = try solveDMFT(spec: spec, settings)
             // Everything is computed and staged before anything is moved into place: a failure,
             // Ctrl-C or SIGTERM halfway leaves no partial set of outputs.
             var outputs: [(trajectory: Trajectory, metadata: RunMetadata, path: String)] = [

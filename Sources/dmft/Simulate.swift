@@ -37,31 +37,48 @@ struct SimulationOptions: ParsableArguments {
     func run(
         _ model: SimulationModel, spec: ProblemSpec, problem: TrainingProblem, tmax: Double, control: RunControl
     ) throws -> (trajectory: Trajectory, settings: [String: String]) {
-        var record = recordEvery ?? tmax / 200
+        let record = recordInterval(model, tmax: tmax)
         var settings = ["model": model.rawValue, "runs": "\(runs)", "seed": "\(seed)", "tmax": "\(tmax)",
-                        "record_every": "\(record)"]
+                        "record_every": "\(recordEvery ?? tmax / 200)"]
         switch model {
         case .gaussian:
-            let d = dimension ?? 50
-            let step = lr ?? 0.02
-            if recordEvery == nil { record = max(1, (record / step).rounded()) * step }
-            let sim = GaussianModelSimulator(dimension: d, step: step, duration: tmax, recordInterval: record, seed: seed)
-            settings.merge(["name": "gaussian-process-gd", "dim": "\(d)", "step": "\(step)",
+            let sim = gaussianSimulator(tmax: tmax, record: record)
+            settings.merge(["name": "gaussian-process-gd", "dim": "\(sim.dimension)", "step": "\(sim.step)",
                             "samples": "\(sim.sampleCount(problem))",
                             "memory_per_realisation_bytes": "\(sim.memoryPerRealisation(problem))"]) { $1 }
             return (try sim.simulate(problem, runs: runs, control: control), settings)
         case .network:
-            var sim = NetworkSimulator(
-                dimension: dimension ?? 200, learningRate: lr ?? 0.1, batchSize: batch, duration: tmax,
-                recordInterval: record, seed: seed)
-            sim.activation = try spec.activation.map(Activation.init(parsing:))
-            sim.target = try spec.target.map(Activation.init(parsing:))
-            sim.testSamples = testSamples
+            let sim = try networkSimulator(spec: spec, tmax: tmax, record: record)
             settings.merge(["name": "network-sgd", "dim": "\(sim.dimension)", "lr": "\(sim.learningRate)",
                             "batch": "\(batch)", "samples": "\(sim.sampleCount(problem))",
                             "steps": "\(sim.stepCount(problem))", "time_per_step": "\(sim.stepTime(problem))"]) { $1 }
             return (try sim.simulate(problem, runs: runs, control: control), settings)
         }
+    }
+
+    /// Time between recorded rows: `--record-every`, or about tmax/200 (for the Gaussian
+    /// model rounded to a whole number of its steps).
+    func recordInterval(_ model: SimulationModel, tmax: Double) -> Double {
+        if let recordEvery { return recordEvery }
+        guard model == .gaussian else { return tmax / 200 }
+        let step = lr ?? 0.02
+        return max(1, (tmax / 200 / step).rounded()) * step
+    }
+
+    /// The Gaussian-process simulator these flags describe.
+    func gaussianSimulator(tmax: Double, record: Double) -> GaussianModelSimulator {
+        GaussianModelSimulator(dimension: dimension ?? 50, step: lr ?? 0.02, duration: tmax, recordInterval: record, seed: seed)
+    }
+
+    /// The network simulator these flags describe for the problem `spec`.
+    func networkSimulator(spec: ProblemSpec, tmax: Double, record: Double) throws -> NetworkSimulator {
+        var sim = NetworkSimulator(
+            dimension: dimension ?? 200, learningRate: lr ?? 0.1, batchSize: batch, duration: tmax,
+            recordInterval: record, seed: seed)
+        sim.activation = try spec.activation.map(Activation.init(parsing:))
+        sim.target = try spec.target.map(Activation.init(parsing:))
+        sim.testSamples = testSamples
+        return sim
     }
 }
 
@@ -88,6 +105,8 @@ struct Simulate: ParsableCommand {
 
     @Option(help: "Output CSV; the JSON sidecar goes next to it with extension .json.")
     var out: String = "dmft-simulate.csv"
+
+    @OptionGroup var resources: ResourceOptions
 
     func run() throws {
         try reportingErrors {

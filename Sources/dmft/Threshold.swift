@@ -62,9 +62,6 @@ struct Threshold: ParsableCommand {
             let scanValues = try parseCoefficientList(values, what: "--values")
             let isLazy: Bool = { if case .lazy = base.initialization { return true } else { return false } }()
             let chosen = limit ?? (isLazy ? .both : .finite)
-            if chosen != .finite && !isLazy {
-                throw DMFTError.invalidInput("--limit \(chosen.rawValue) needs --init lazy (the m = ∞ system is the lazy regime 2)")
-            }
             let widths: [Bool] = chosen == .both ? [false, true] : [chosen == .infinite]
             var results: [StandardFigure.ThresholdScanResult] = []
             var csv = "width,\(scan.rawValue),t_rel,final_e_train,tmax,failure\n"
@@ -98,7 +95,7 @@ struct Threshold: ParsableCommand {
                     print("\(label): \(scan.rawValue)* = \(fmt4(fit.threshold)) ± \(fmt4(fit.thresholdStandardError)) "
                         + "\(fmt4(fit.thresholdInterval)), ν = \(fmt4(fit.exponent)) ± \(fmt4(fit.exponentStandardError)) "
                         + "\(fmt4(fit.exponentInterval)), c = \(fmt4(fit.amplitude)) \(fmt4(fit.amplitudeInterval)) "
-                        + "(\(Int(confidence * 100))% intervals, \(fit.degreesOfFreedom + 3) points)")
+                        + "(\(String(format: "%g", confidence * 100))% intervals, \(fit.degreesOfFreedom + 3) points)")
                 }
             }
             let document: [String: Any] = [
