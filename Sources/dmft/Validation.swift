@@ -107,14 +107,20 @@ enum Check {
         if let problem = InputFile.problem(path) { throw DMFTError.invalidInput("\(flag) \(path): \(problem)") }
     }
 
-    /// Refuses an output path the run could not write at the end: empty, a directory, a path
-    /// through a file, or in a directory that is not writable. With `existingDirectory` its
+    /// Refuses an output path the run could not write at the end: empty, a directory or
+    /// another non-regular file (a device like /dev/null would be replaced), a path through a
+    /// file, or in a directory that is not writable. With `existingDirectory` its
     /// directory must exist (for files written during the run, like a checkpoint).
     static func outputPath(_ path: String, _ flag: String, existingDirectory: Bool = false) throws {
         guard !path.isEmpty else { throw DMFTError.invalidInput("\(flag) is empty; give a file name") }
         var info = stat()
-        if path.hasSuffix("/") || (stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR) {
+        let exists = stat(path, &info) == 0
+        if path.hasSuffix("/") || (exists && (info.st_mode & S_IFMT) == S_IFDIR) {
             throw DMFTError.invalidInput("\(flag) \(path) is a directory; give a file name")
+        }
+        // A device, pipe or socket would be replaced by the renamed output, not written to.
+        if exists && (info.st_mode & S_IFMT) != S_IFREG {
+            throw DMFTError.invalidInput("\(flag) \(path) exists and is not a regular file; give a file name")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         if existingDirectory, stat(directory, &info) != 0 {
