@@ -94,7 +94,7 @@ struct Plot: ParsableCommand {
                 if scaling || timeAxis.needsWidth, width == nil {
                     throw DMFTError.invalidInput(
                         "\(scaling ? "--scaling" : "--time-axis \(timeAxis.rawValue)") needs the width m of \(file): its sidecar "
-                            + "\(RunOutput.sidecarPath(for: file)) \(sidecar.found ? "has no problem.width" : "is missing"); "
+                            + "\(RunOutput.sidecarPath(for: file)) \(sidecar.state); "
                             + "give --widths")
                 }
                 let label = labelList.isEmpty ? defaultLabel(file: file, sidecar: sidecar, width: width) : labelList[i]
@@ -158,7 +158,6 @@ struct Plot: ParsableCommand {
 
 /// The few fields of a run's JSON sidecar the plot needs; absent or unreadable gives nils.
 struct Sidecar {
-    var found = false
     var width: Int?
     /// The sidecar's `problem.width` when it is not a usable width (not an integer in 1…10⁷).
     var invalidWidth: String?
@@ -166,11 +165,17 @@ struct Sidecar {
     /// For an m → ∞ curve (`dmft asymptotics`), the scaled time axis of its first column.
     var limitTimeAxis: String?
 
+    /// Why the width is not known, for messages.
+    var state = "is missing"
+
     init(csvPath: String) {
-        guard let data = FileManager.default.contents(atPath: RunOutput.sidecarPath(for: csvPath)),
+        let path = RunOutput.sidecarPath(for: csvPath)
+        guard InputFile.problem(path) == nil else { return }
+        state = "is not a JSON object"
+        guard let data = try? InputFile.read(path, what: "sidecar", limitBytes: 1e8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return }
-        found = true
+        state = "has no problem.width"
         if let problem = object["problem"] as? [String: Any], let w = problem["width"] {
             let value = (w as? NSNumber)?.doubleValue ?? .nan
             if value == value.rounded(), (1...1e7).contains(value) { width = Int(value) } else { invalidWidth = "\(w)" }

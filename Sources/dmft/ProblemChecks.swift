@@ -80,7 +80,11 @@ extension ProblemOptions {
     /// the key. Unknown keys are left to `spec()`.
     private static func checkTypes(_ path: String) throws {
         let data = try InputFile.read(path, what: "--config", limitBytes: configLimitBytes)
-        guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
+            throw DMFTError.invalidInput(
+                "--config \(path) is not valid JSON (a syntax error, a number out of range, or not text)")
+        }
+        guard let top = json as? [String: Any] else {
             throw DMFTError.invalidInput("--config \(path) is not a JSON object (a sidecar or its \"problem\" object)")
         }
         let object = (top["problem"] as? [String: Any]) ?? top

@@ -16,8 +16,9 @@ struct Budget {
     var columns: Double = 9
     /// The estimate is a lower bound (adaptive solvers may need more).
     var atLeast = false
-    /// What to change when it is too much.
+    /// What to change when it is too much, and when the output is (if something else).
     var advice: String
+    var outputAdvice: String? = nil
 
     /// Bytes of the CSV output, at about 20 characters per value.
     var outputBytes: Double { rows * columns * Self.bytesPerValue }
@@ -71,7 +72,7 @@ extension Check {
             if !check, budget.outputBytes > Limits.outputBytes {
                 throw DMFTError.invalidInput(
                     prefix + "\(estimate(budget.rows)) output rows, about \(gigabytes(budget.outputBytes)) of CSV (limit "
-                        + "\(gigabytes(Limits.outputBytes))); \(budget.advice)")
+                        + "\(gigabytes(Limits.outputBytes))); \(budget.outputAdvice ?? budget.advice)")
             }
         }
     }
@@ -135,7 +136,8 @@ extension Budget {
                 + "(\(Check.estimate(perRun.rounded())) SGD steps per run, n = \(sim.sampleCount(problem)) samples)",
             steps: perRun * Double(runs), memoryBytes: sim.memoryPerRealisation(problem) * workers(runs),
             rows: (sim.duration / sim.recordInterval).rounded(.up) + 2, columns: 19,
-            advice: "one step advances time by lr·d/n: raise --lr, or lower --tmax, --runs, --dim or --width")
+            advice: "one step advances time by lr·d/n: raise --lr, or lower --tmax, --runs, --dim or --width",
+            outputAdvice: "raise --record-every")
     }
 
     /// GD on the Gaussian-process model: `runs` realisations, as many at once as there are cores.
@@ -146,7 +148,8 @@ extension Budget {
             steps: (sim.duration / sim.step).rounded() * Double(runs),
             memoryBytes: Double(sim.memoryPerRealisation(problem)) * workers(runs),
             rows: (sim.duration / sim.recordInterval).rounded(.up) + 2, columns: 19,
-            advice: "its tensors take 8·n·Σ_k d^k bytes: lower --dim or the degree of h, or lower --tmax or raise --lr")
+            advice: "its tensors take 8·n·Σ_k d^k bytes: lower --dim or the degree of h, or lower --tmax or raise --lr",
+            outputAdvice: "raise --record-every")
     }
 
     /// Realisations run at once.

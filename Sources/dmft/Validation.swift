@@ -53,7 +53,8 @@ enum Check {
     /// Refuses a given integer `value` of `flag` outside `range`.
     static func count(_ value: Int?, _ flag: String, _ range: ClosedRange<Int>) throws {
         guard let value, !range.contains(value) else { return }
-        throw DMFTError.invalidInput("\(flag) must be an integer in \(range.lowerBound)…\(range.upperBound), got \(value)")
+        let allowed = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "in \(range.lowerBound)…\(range.upperBound)"
+        throw DMFTError.invalidInput("\(flag) must be an integer \(allowed), got \(value)")
     }
 
     /// Parses a comma-separated list given to `flag` and refuses it unless it has `length`

@@ -104,7 +104,8 @@ struct Checkpoint: Codable {
         guard var checkpoint = try? JSONDecoder().decode(Checkpoint.self, from: data[start..<headerEnd]) else { throw bad }
         guard checkpoint.fingerprint == fingerprint else {
             throw DMFTError.invalidInput(
-                "checkpoint \(path) belongs to another run:\n  saved:     \(checkpoint.fingerprint)\n  requested: \(fingerprint)")
+                "checkpoint \(path) belongs to another run: its problem or solver settings (or dmft version) differ "
+                    + "from this command's; resume with the flags of the run that wrote it, or remove it")
         }
         guard checkpoint.isConsistent else { throw bad }
         let count = checkpoint.times.count
