@@ -105,9 +105,10 @@ extension SimulationOptions {
                 }
                 try Check.budget(.network(sim, problem: problem, runs: runs), memoryLimitGB: memoryLimitGB)
                 guard record >= sim.stepTime(problem) * (1 - 1e-9) else {
+                    let given = recordEvery == nil ? "the default --record-every (tmax/200)" : "--record-every"
                     throw DMFTError.invalidInput(
-                        "--record-every \(Check.format(record)) is shorter than one SGD step, lr·d/n = "
-                            + Check.format(sim.stepTime(problem)))
+                        "\(given) \(Check.format(record)) is shorter than one SGD step, lr·d/n = "
+                            + "\(Check.format(sim.stepTime(problem))); give --record-every of at least that, or a smaller --lr")
                 }
                 try sim.validate(problem)
             case .gaussian:

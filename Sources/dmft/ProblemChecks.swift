@@ -44,6 +44,10 @@ extension ProblemOptions {
             let name = Check.given(rule.flag) || config == nil ? rule.flag : "config key \(rule.key) (in \(config!))"
             throw DMFTError.invalidInput("\(name) must be a finite number in \(rule.bounds.text), got \(Check.format(value))")
         }
+        for (function, flag) in [(spec.activation, "--activation"), (spec.target, "--target")] {
+            guard let function, function.lowercased().hasPrefix("hermite:") else { continue }
+            try Check.list(String(function.dropFirst("hermite:".count)), flag + " hermite:", .magnitude(atMost: 1e6))
+        }
         for (values, name) in [(spec.h, "h"), (spec.phiHat, "phihat")] {
             guard let values, values.count > 64 || values.contains(where: { !$0.isFinite || abs($0) > 1e6 }) else { continue }
             throw DMFTError.invalidInput(

@@ -75,13 +75,13 @@ enum FuzzCases {
         (["simulate"], problem.merging(simulation) { $1 }.merging([
             "--model": name(["network", "gaussian"]), "--tmax": real(["0.5", "1"]),
             "--out": Pool(valid: ["sim.csv"], bad: outputs),
-        ]) { $1 }, ["--model=network", "--tmax=0.5", "--runs=2", "--dim=20"]),
+        ]) { $1 }, ["--model=network", "--tmax=0.5", "--runs=2", "--dim=20", "--record-every=0.1"]),
         (["compare"], problem.merging(simulation) { $1 }.merging([
             "--models": name(["network", "gaussian", "gaussian,network"]), "--dt": real(["0.05", "0.1"]),
             "--tmax": real(["0.5", "1"]), "--window": list(["0,1", "0.2,0.4"]),
             "--out-dir": Pool(valid: ["cmp"], bad: outputs), "--time-axis": name(["t", "t*m", "t/m"]),
             "--log-time": flag, "--no-png": flag,
-        ]) { $1 }, ["--tmax=0.5", "--runs=2", "--dim=20", "--no-png"]),
+        ]) { $1 }, ["--tmax=0.5", "--runs=2", "--dim=20", "--record-every=0.1", "--no-png"]),
         (["threshold"], problem.merging([
             "--scan": name(["alpha", "gamma0"]), "--values": list(["0.1,0.2,0.3,0.4", "1,2,3,4"]),
             "--limit": name(["finite", "infinite", "both"]), "--epsilon": real(["0.5", "0.1"]),
