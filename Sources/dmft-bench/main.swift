@@ -29,29 +29,57 @@ struct Arguments {
     var shortHorizon = 100.0
     var referenceTolerance: Double? = nil
 
+    /// The flags each benchmark reads; any other is refused rather than ignored.
+    static let flags: [String: Set<String>] = [
+        "b1": ["--repeat", "--threads", "--steps"],
+        "b2": ["--repeat", "--width", "--tmax", "--tolerance", "--short", "--reference-tolerance"],
+        "b3": ["--repeat", "--threads", "--steps"],
+        "b4": ["--repeat", "--threads", "--steps"],
+    ]
+
     init(_ args: [String]) throws {
         var rest = args[...]
         if let first = rest.first, !first.hasPrefix("--") { benchmark = first; rest = rest.dropFirst() }
+        guard let known = Self.flags[benchmark] else {
+            throw DMFTError.invalidInput("unknown benchmark '\(benchmark)' (available: b1, b2, b3, b4)")
+        }
         while let flag = rest.popFirst() {
+            guard known.contains(flag) else {
+                let owners = Self.flags.filter { $0.value.contains(flag) }.keys.sorted()
+                throw DMFTError.invalidInput(
+                    owners.isEmpty ? "unknown flag \(flag)" : "\(flag) does not apply to \(benchmark) (only to \(owners.joined(separator: ", ")))")
+            }
             guard let value = rest.popFirst() else { throw DMFTError.invalidInput("\(flag) needs a value") }
             switch flag {
-            case "--repeat": repeats = Int(value) ?? 0
-            case "--threads": threads = value.split(separator: ",").compactMap { Int($0) }
-            case "--steps": steps = Int(value) ?? 0
-            case "--width": width = Int(value) ?? 0
-            case "--tmax": tmax = Double(value)
-            case "--tolerance": tolerance = Double(value) ?? 0
-            case "--short": shortHorizon = Double(value) ?? 0
-            case "--reference-tolerance": referenceTolerance = Double(value)
-            default: throw DMFTError.invalidInput("unknown flag \(flag)")
+            case "--repeat": repeats = try Self.integer(value, flag, 1...100)
+            case "--threads":
+                threads = try value.split(separator: ",", omittingEmptySubsequences: false).map {
+                    try Self.integer(String($0), flag, 1...256)
+                }
+            case "--steps": steps = try Self.integer(value, flag, 10...(benchmark == "b1" ? 12_000 : 1_000_000))
+            case "--width": width = try Self.integer(value, flag, 2...10_000)
+            case "--tmax": tmax = try Self.number(value, flag, 1e6)
+            case "--tolerance": tolerance = try Self.number(value, flag, 1)
+            case "--short": shortHorizon = try Self.number(value, flag, 1e4)
+            default: referenceTolerance = try Self.number(value, flag, 1)
             }
         }
-        guard width >= 2, tolerance > 0, shortHorizon > 0, (tmax ?? 1) > 0, (referenceTolerance ?? 1) > 0 else {
-            throw DMFTError.invalidInput("--width ≥ 2; --tmax, --tolerance, --short, --reference-tolerance positive")
+    }
+
+    /// An integer flag value in `range`.
+    static func integer(_ text: String, _ flag: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw DMFTError.invalidInput("\(flag) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(text)'")
         }
-        guard repeats >= 1, steps >= 10, !threads.isEmpty else {
-            throw DMFTError.invalidInput("--repeat ≥ 1, --steps ≥ 10, --threads a list like 1,2")
+        return value
+    }
+
+    /// A positive, finite number below `limit`.
+    static func number(_ text: String, _ flag: String, _ limit: Double) throws -> Double {
+        guard let value = Double(text), value.isFinite, value > 0, value < limit else {
+            throw DMFTError.invalidInput("\(flag) must be a number in (0, \(limit)), got '\(text)'")
         }
+        return value
     }
 }
 
@@ -235,8 +263,7 @@ do {
     case "b1": try benchmarkB1(args)
     case "b2": try benchmarkB2(args)
     case "b3": try benchmarkB3(args)
-    case "b4": try benchmarkB4(args)
-    default: throw DMFTError.invalidInput("unknown benchmark '\(args.benchmark)' (available: b1, b2, b3, b4)")
+    default: try benchmarkB4(args)
     }
 } catch {
     FileHandle.standardError.write(Data("dmft-bench: \(error)\n".utf8))

@@ -47,6 +47,8 @@ struct Asymptotics: ParsableCommand {
     @Option(help: "Output CSV; the JSON sidecar goes next to it.")
     var out: String = "dmft-asymptotics.csv"
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
         try reportingErrors {
             let files = try OutputFiles(try RunOutput.paths(for: out), inputs: problem.inputFiles)
@@ -94,7 +96,7 @@ struct Asymptotics: ParsableCommand {
                 // θ grows at least like τ√α a₀ s, and faster as a grows: extend θ until s ≥ sMax.
                 var thetaMax = max(2 * step, limit.timeRate * abs(p.initialSecondLayer) * sMax)
                 var t = try limit.solve(pSpinStep: step, pSpinDuration: thetaMax, control: control)
-                while t.time.last! < sMax * (1 - 1e-12) {
+                while (t.time.last ?? sMax) < sMax * (1 - 1e-12) {
                     thetaMax *= 1.5
                     t = try limit.solve(pSpinStep: step, pSpinDuration: thetaMax, control: control)
                 }

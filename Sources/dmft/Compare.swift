@@ -43,6 +43,8 @@ struct Compare: ParsableCommand {
     @Flag(name: .customLong("png"), inversion: .prefixedNo, help: "Also write the figure as PNG (default: yes; --no-png: SVG only).")
     var png: Bool?
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
         try reportingErrors {
             let spec = try problem.spec()

@@ -89,22 +89,11 @@ struct SolveResult {
 /// Runs a SymmDMFT solver with a progress bar; prints its warnings.
 func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResult {
     let problem = try spec.makeProblem()
-    guard options.maxMemoryGB.isFinite && options.maxMemoryGB > 0 && options.maxMemoryGB < 1e6 else {
-        throw DMFTError.invalidInput(
-            "--max-memory-gb must be a positive number of gigabytes, got \(options.maxMemoryGB)")
-    }
     let control = Terminal.runControl(label: "dmft solve")
     let started = Date()
     let trajectory: Trajectory, warnings: [String], settings: [String: String]
     switch options.method {
     case .uniform:
-        for (flag, given) in [
-            ("--tolerance", options.tolerance != nil), ("--checkpoint", options.checkpoint != nil),
-            ("--resume", options.resume), ("--nodes", options.nodes != nil), ("--clustering", options.clustering != nil),
-            ("--integrator", options.integrator != nil),
-        ] where given {
-            throw DMFTError.invalidInput("\(flag) does not apply to --solver uniform (it takes --dt)")
-        }
         let dt = options.dt ?? UniformEulerSolver.suggestedStep(for: problem)
         var solver = UniformEulerSolver(step: dt, duration: options.tmax)
         solver.memoryLimitBytes = Int(options.maxMemoryGB * 1e9)
@@ -115,15 +104,6 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
             "steps": "\(solver.stepCount)", "order": "1",
         ]
     case .long:
-        guard options.dt == nil else {
-            throw DMFTError.invalidInput("--dt belongs to --solver uniform; the long solver chooses its steps from --tolerance")
-        }
-        guard options.nodes == nil && options.clustering == nil && options.integrator == nil else {
-            throw DMFTError.invalidInput("--nodes, --clustering and --integrator belong to --solver ratio")
-        }
-        if options.resume && options.checkpoint == nil {
-            throw DMFTError.invalidInput("--resume needs --checkpoint FILE")
-        }
         var solver = LongTimeSolver(duration: options.tmax, tolerance: options.tolerance ?? 1e-3)
         solver.memoryLimitBytes = options.maxMemoryGB * 1e9
         solver.checkpointPath = options.checkpoint
@@ -139,11 +119,6 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
         (trajectory, warnings) = (solution.trajectory, solution.warnings)
         settings = solver.sidecarSettings(solution)
     case .ratio:
-        for (flag, given) in [
-            ("--dt", options.dt != nil), ("--checkpoint", options.checkpoint != nil), ("--resume", options.resume),
-        ] where given {
-            throw DMFTError.invalidInput("\(flag) does not apply to --solver ratio (it takes --tolerance, --nodes, --clustering, --integrator)")
-        }
         var solver = RatioGridSolver(duration: options.tmax)
         solver.tolerance = options.tolerance ?? solver.tolerance
         solver.nodes = options.nodes ?? solver.nodes
@@ -226,9 +201,14 @@ struct Example: ParsableCommand {
     @Option(help: "Output CSV.")
     var out: String = "out/example.csv"
 
+    @OptionGroup var resources: ResourceOptions
+
+    /// The example's solver settings.
+    var settings: SolverSettings { SolverSettings(dt: 0.05, tmax: 40, maxMemoryGB: resources.maxMemoryGB) }
+
     func run() throws {
         try reportingErrors {
-            let trajectory = try runSolve(spec: .defaultExample, SolverSettings(dt: 0.05, tmax: 40), out: out)
+            let trajectory = try runSolve(spec: .defaultExample, settings, out: out)
             print(summaryTable(trajectory, times: [0, 1, 2, 5, 10, 20, 40]))
         }
     }

@@ -54,22 +54,7 @@ struct Plot: ParsableCommand {
     @Option(name: .customLong("max-markers"), help: "Markers of simulations are spaced as if this many spanned the whole time axis.")
     var maxMarkers: Int = 30
 
-    func validate() throws {
-        guard !files.isEmpty else { throw ValidationError("give at least one CSV file") }
-        guard pngWidth > 0 else { throw ValidationError("--png-width must be positive") }
-        guard maxMarkers >= 2 else { throw ValidationError("--max-markers must be at least 2") }
-        if let columns, columns < 1 { throw ValidationError("--columns must be at least 1") }
-        if scaling {
-            let conflicting = [
-                timeAxis != .t ? "--time-axis" : nil, logTime ? "--log-time" : nil, panels != nil ? "--panels" : nil,
-            ].compactMap { $0 }
-            if !conflicting.isEmpty {
-                throw ValidationError(
-                    "--scaling draws fixed panels on linear axes (time as t/m); it cannot be combined with "
-                        + conflicting.joined(separator: ", "))
-            }
-        }
-    }
+    @OptionGroup var resources: ResourceOptions
 
     func run() throws {
         try reportingErrors {
@@ -80,19 +65,21 @@ struct Plot: ParsableCommand {
             if let pngPath { _ = try PNGRenderer.requireConverter(for: pngPath) }
             let labelList = try list(labels, name: "--labels")
             let widthList = try list(widths, name: "--widths").map { text -> Int in
-                guard let m = Int(text), m > 0 else {
-                    throw DMFTError.invalidInput("--widths: '\(text)' is not a positive integer")
+                guard let m = Int(text), (1...10_000_000).contains(m) else {
+                    throw DMFTError.invalidInput("--widths: '\(text)' is not an integer in 1…10000000")
                 }
                 return m
             }
             var inputs: [StandardFigure.Input] = []
             for (i, file) in files.enumerated() {
-                guard FileManager.default.fileExists(atPath: file) else {
-                    throw DMFTError.io("no such file: \(file)")
-                }
                 let trajectory = try TrajectoryCSV.read(path: file)
                 guard trajectory.count > 0 else { throw DMFTError.io("\(file) has a header but no rows") }
                 let sidecar = Sidecar(csvPath: file)
+                if let bad = sidecar.invalidWidth {
+                    throw DMFTError.invalidInput(
+                        "\(RunOutput.sidecarPath(for: file)): problem.width must be an integer in 1…10000000, got \(bad)"
+                            + "; fix it or give --widths")
+                }
                 var width = widthList.isEmpty ? sidecar.width : widthList[i]
                 if let axis = sidecar.limitTimeAxis {
                     // An m → ∞ curve is already on its own scaled time axis: drawn as it is
@@ -107,7 +94,7 @@ struct Plot: ParsableCommand {
                 if scaling || timeAxis.needsWidth, width == nil {
                     throw DMFTError.invalidInput(
                         "\(scaling ? "--scaling" : "--time-axis \(timeAxis.rawValue)") needs the width m of \(file): its sidecar "
-                            + "\(RunOutput.sidecarPath(for: file)) \(sidecar.found ? "has no problem.width" : "is missing"); "
+                            + "\(RunOutput.sidecarPath(for: file)) \(sidecar.state); "
                             + "give --widths")
                 }
                 let label = labelList.isEmpty ? defaultLabel(file: file, sidecar: sidecar, width: width) : labelList[i]
@@ -171,19 +158,27 @@ struct Plot: ParsableCommand {
 
 /// The few fields of a run's JSON sidecar the plot needs; absent or unreadable gives nils.
 struct Sidecar {
-    var found = false
     var width: Int?
+    /// The sidecar's `problem.width` when it is not a usable width (not an integer in 1…10⁷).
+    var invalidWidth: String?
     var solverName: String?
     /// For an m → ∞ curve (`dmft asymptotics`), the scaled time axis of its first column.
     var limitTimeAxis: String?
 
+    /// Why the width is not known, for messages.
+    var state = "is missing"
+
     init(csvPath: String) {
-        guard let data = FileManager.default.contents(atPath: RunOutput.sidecarPath(for: csvPath)),
+        let path = RunOutput.sidecarPath(for: csvPath)
+        guard InputFile.problem(path) == nil else { return }
+        state = "is not a JSON object"
+        guard let data = try? InputFile.read(path, what: "sidecar", limitBytes: 1e8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { return }
-        found = true
-        if let problem = object["problem"] as? [String: Any], let w = problem["width"] as? NSNumber {
-            width = w.intValue
+        state = "has no problem.width"
+        if let problem = object["problem"] as? [String: Any], let w = problem["width"] {
+            let value = (w as? NSNumber)?.doubleValue ?? .nan
+            if value == value.rounded(), (1...1e7).contains(value) { width = Int(value) } else { invalidWidth = "\(w)" }
         }
         solverName = (object["solver"] as? [String: Any])?["name"] as? String
         if solverName?.hasPrefix("asymptotics-") == true {

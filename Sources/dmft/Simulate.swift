@@ -77,6 +77,8 @@ struct Simulate: ParsableCommand {
     @Option(help: "Output CSV; the JSON sidecar goes next to it with extension .json.")
     var out: String = "dmft-simulate.csv"
 
+    @OptionGroup var resources: ResourceOptions
+
     func run() throws {
         try reportingErrors {
             let files = try OutputFiles(try RunOutput.paths(for: out), inputs: problem.inputFiles)

@@ -103,7 +103,7 @@ struct Threshold: ParsableCommand {
                     print("\(label): \(scan.rawValue)* = \(fmt4(fit.threshold)) ± \(fmt4(fit.thresholdStandardError)) "
                         + "\(fmt4(fit.thresholdInterval)), ν = \(fmt4(fit.exponent)) ± \(fmt4(fit.exponentStandardError)) "
                         + "\(fmt4(fit.exponentInterval)), c = \(fmt4(fit.amplitude)) \(fmt4(fit.amplitudeInterval)) "
-                        + "(\(Int(confidence * 100))% intervals, \(fit.degreesOfFreedom + 3) points)")
+                        + "(\(String(format: "%g", confidence * 100))% intervals, \(fit.degreesOfFreedom + 3) points)")
                 }
             }
             var document = try SettingsRecord(

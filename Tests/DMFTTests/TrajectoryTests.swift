@@ -21,6 +21,39 @@ final class TrajectoryTests: XCTestCase {
         XCTAssertThrowsError(try TrajectoryCSV.parse("t,a\n1,zz\n"))
     }
 
+    /// Input that once reached a precondition or the plot's arithmetic is refused with a message.
+    func testCSVRefusesRepeatedNamesNonFiniteValuesAndDecreasingTimes() {
+        for (text, words) in [
+            ("t,a,a\n0,1,2\n", "twice"), ("t,,a\n0,1,2\n", "no name"), ("t,a\n0,nan\n", "not a finite number"),
+            ("t,a\n0,inf\n", "not a finite number"), ("t,a\n0,1e308\n", "beyond"), ("t,a\n1,0\n0,0\n", "decrease"),
+            ("", "empty"),
+        ] {
+            XCTAssertThrowsError(try TrajectoryCSV.parse(text)) { error in
+                XCTAssert("\(error)".contains(words), "\(text): \(error)")
+            }
+        }
+    }
+
+    func testInputFileNamesTheProblem() throws {
+        let directory = NSTemporaryDirectory() + "dmft-input-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        XCTAssertEqual(InputFile.problem(directory + "/missing"), "no such file or directory")
+        XCTAssertEqual(InputFile.problem(directory), "is a directory, not a file")
+        XCTAssertEqual(InputFile.problem(""), "the path is empty")
+        XCTAssertThrowsError(try InputFile.read(directory, what: "--config")) { error in
+            XCTAssert("\(error)".contains("--config \(directory): is a directory"), "\(error)")
+        }
+    }
+
+    func testBoundedCountNeverTraps() {
+        XCTAssertEqual(boundedCount(.nan), countLimit)
+        XCTAssertEqual(boundedCount(.infinity), countLimit)
+        XCTAssertEqual(boundedCount(-.infinity), 0)
+        XCTAssertEqual(boundedCount(1e300), countLimit)
+        XCTAssertEqual(boundedCount(2.5, .up), 3)
+    }
+
     func testEnsembleAverageMeanAndStandardError() {
         var r1 = Trajectory(names: ["t", "a"]), r2 = r1, r3 = r1
         r1.append([0, 1]); r2.append([0, 2]); r3.append([0, 6])

@@ -23,6 +23,8 @@ public struct MeanFieldNoiseLimit: Sendable {
     public let initialSecondLayer: Double
     /// The p-spin covariance `ξ = h̃ = h − h'(0) q`.
     public let xi: PowerSeries
+    /// Refuse p-spin runs whose two-time storage would need more than this.
+    public var memoryLimitBytes = 4_000_000_000
 
     /// The limit of a pure-noise, mean-field-initialised problem with a trained second layer.
     public init(_ problem: TrainingProblem) throws {
@@ -63,8 +65,9 @@ public struct MeanFieldNoiseLimit: Sendable {
     /// `pSpinDuration` with step `pSpinStep`. Columns: `t` (= s = t/√m), `a`, `Cd_t0`
     /// (= C(θ(s), 0)), `theta` (p-spin time) and `energy` (p-spin energy per spin e(θ)).
     public func solve(pSpinStep: Double, pSpinDuration: Double, control: RunControl = RunControl()) throws -> Trajectory {
-        let flow = try SphericalSpinGlassFlow(xi: xi, step: pSpinStep, duration: pSpinDuration)
-            .solveExtrapolated(control: control)
+        var solver = SphericalSpinGlassFlow(xi: xi, step: pSpinStep, duration: pSpinDuration)
+        solver.memoryLimitBytes = memoryLimitBytes
+        let flow = try solver.solveExtrapolated(control: control)
         var trajectory = Trajectory(names: ["t", "a", Observable.diagonalCorrelationToStart.rawValue, "theta", "energy"])
         let sign: Double = initialSecondLayer > 0 ? 1 : -1
         var a2 = initialSecondLayer * initialSecondLayer, s = 0.0

@@ -246,7 +246,8 @@ public struct MeanFieldODE: Sendable {
         var trajectory = Trajectory(names: columns)
         var y = y0
         var t = 0.0
-        let rows = Int((duration / outputInterval).rounded(.up))
+        let rows = boundedCount(duration / outputInterval, .up)
+        guard rows < countLimit else { throw DMFTError.invalidInput("duration/output interval gives too many rows") }
         for k in 0...rows {
             let target = min(Double(k) * outputInterval, duration)
             if let cancelled = control.isCancelled, cancelled() { throw DMFTError.cancelled }

@@ -46,8 +46,7 @@ public struct SphericalSpinGlassFlow: Sendable {
 
     /// Number of steps `N = ⌈Θ/η⌉` (capped at 10⁹ for absurd inputs, which `solve` refuses).
     public var stepCount: Int {
-        let n = (duration / step * (1 - 1e-12)).rounded(.up)
-        return n.isFinite && n >= 0 ? Int(min(n, 1e9)) : Int(1e9)
+        min(boundedCount(duration / step * (1 - 1e-12), .up), 1_000_000_000)
     }
 
     /// The step actually used, `Θ/N`.

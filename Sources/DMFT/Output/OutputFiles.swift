@@ -23,7 +23,8 @@ public final class OutputFiles {
 
     /// Declares `outputs` (committed in this order). Refuses an output that is one of
     /// `inputs` (the same file by resolved path or by identity, e.g. through a symbolic or
-    /// hard link), the same destination twice, and a destination that is a directory.
+    /// hard link), the same destination twice, and a destination that is a directory or
+    /// another non-regular file (a device such as /dev/null, a pipe).
     public init(_ outputs: [String], inputs: [String] = []) throws {
         var seen: [String: String] = [:]
         for output in outputs {
@@ -32,9 +33,13 @@ public final class OutputFiles {
                 throw DMFTError.invalidInput("\(output) and \(earlier) are the same output file; give distinct names")
             }
             seen[key] = output
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw DMFTError.invalidInput("output \(output) is a directory")
+            var info = stat()
+            if stat(output, &info) == 0 {
+                if (info.st_mode & S_IFMT) == S_IFDIR { throw DMFTError.invalidInput("output \(output) is a directory") }
+                // The output is renamed into place: a device or a pipe would be replaced, not written to.
+                guard (info.st_mode & S_IFMT) == S_IFREG else {
+                    throw DMFTError.invalidInput("output \(output) exists and is not a regular file")
+                }
             }
             if let input = inputs.first(where: { Self.sameFile($0, output) }) {
                 throw DMFTError.invalidInput(

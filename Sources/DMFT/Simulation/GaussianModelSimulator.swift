@@ -60,11 +60,11 @@ public struct GaussianModelSimulator: Sendable {
 
     /// Number of samples `n = round(ᾱ d)` used for `problem`.
     public func sampleCount(_ problem: TrainingProblem) -> Int {
-        Int((problem.alphaBar * Double(dimension)).rounded())
+        boundedCount(problem.alphaBar * Double(dimension))
     }
 
     /// Number of GD steps, `round(duration/step)`.
-    public var stepCount: Int { Int((duration / step).rounded()) }
+    public var stepCount: Int { boundedCount(duration / step) }
 
     /// Bytes one realisation allocates for its tensors and work buffers:
     /// `8 · [ n Σ_k d^k  +  m n Σ_{k≥2} d^{k−1}  +  m n d · #{k ≥ 3}  +  O(m n + n + m d) ]`
@@ -140,9 +140,11 @@ public struct GaussianModelSimulator: Sendable {
 
     // MARK: - Validation and the time loop
 
-    private var recordEvery: Int { Int((recordInterval / step).rounded()) }
+    private var recordEvery: Int { boundedCount(recordInterval / step) }
 
-    func validate(_ problem: TrainingProblem, initialSecondLayer: [Double]?, concurrentRealisations: Int) throws {
+    /// Throws `DMFTError.invalidInput` naming the first bad setting, including storage beyond
+    /// `memoryLimitBytes` for `concurrentRealisations` at once.
+    public func validate(_ problem: TrainingProblem, initialSecondLayer: [Double]? = nil, concurrentRealisations: Int = 1) throws {
         try problem.validate()
         guard dimension >= 2 else { throw DMFTError.invalidInput("dimension d must be ≥ 2, got \(dimension)") }
         guard step.isFinite && step > 0 else {
@@ -153,6 +155,7 @@ public struct GaussianModelSimulator: Sendable {
         }
         let n = stepCount
         guard n >= 1 else { throw DMFTError.invalidInput("duration \(duration) is shorter than one step \(step)") }
+        guard n < countLimit else { throw DMFTError.invalidInput("duration \(duration) needs too many steps of \(step)") }
         guard abs(Double(n) * step - duration) <= 1e-9 * duration else {
             throw DMFTError.invalidInput(
                 "duration \(duration) is not a whole number of GD steps \(step) (ratio \(duration / step))")

@@ -90,8 +90,7 @@ public struct NetworkSimulator: Sendable {
 
     /// Training-set size `n = round(α m d)` for `problem`.
     public func sampleCount(_ problem: TrainingProblem) -> Int {
-        let n = problem.alpha * Double(problem.width) * Double(dimension)
-        return n.isFinite ? Int(min(n, 1e15).rounded()) : Int(1e15)
+        boundedCount(problem.alpha * Double(problem.width) * Double(dimension))
     }
 
     /// Gradient-flow time advanced by one SGD step, `η d/n`.
@@ -101,7 +100,7 @@ public struct NetworkSimulator: Sendable {
 
     /// Number of SGD steps to reach `duration`, `round(duration · n/(η d))`.
     public func stepCount(_ problem: TrainingProblem) -> Int {
-        Int((duration / stepTime(problem)).rounded())
+        boundedCount(duration / stepTime(problem))
     }
 
     /// One realisation (deterministic in `seed` and `realisation`), its observables recorded
@@ -180,8 +179,16 @@ public struct NetworkSimulator: Sendable {
         return 4 * b * d * m + b * m * perEntry + 8 * m * d + 2 * m
     }
 
+    /// Bytes one realisation allocates: the data, `(n + testSamples) × d`, plus the work
+    /// matrices (3 of rows × m, rows = max(B, min(n, 1024))) and 4 of m × d.
+    public func memoryPerRealisation(_ problem: TrainingProblem) -> Double {
+        let n = Double(sampleCount(problem)), m = Double(problem.width), d = Double(dimension)
+        let rows = max(Double(batchSize), min(n, 1024))
+        return 8 * ((n + Double(testSamples)) * d + 3 * rows * m + 4 * m * d + n)
+    }
+
     /// Throws `DMFTError.invalidInput` naming the first bad setting.
-    func validate(_ problem: TrainingProblem) throws {
+    public func validate(_ problem: TrainingProblem) throws {
         try problem.validate()
         guard dimension >= 2 else { throw DMFTError.invalidInput("dimension d must be ≥ 2, got \(dimension)") }
         guard learningRate.isFinite && learningRate > 0 else {
@@ -195,6 +202,9 @@ public struct NetworkSimulator: Sendable {
             throw DMFTError.invalidInput(
                 "n = round(α m d) = round(\(problem.alpha)·\(problem.width)·\(dimension)) is 0; increase α, m or d")
         }
+        guard n < countLimit, stepCount(problem) < countLimit else {
+            throw DMFTError.invalidInput("n = α m d = \(n) samples or \(stepCount(problem)) steps are beyond any run")
+        }
         guard batchSize >= 1 && batchSize <= n else {
             throw DMFTError.invalidInput("batch size must be in 1…n = 1…\(n), got \(batchSize)")
         }
@@ -205,10 +215,7 @@ public struct NetworkSimulator: Sendable {
                     + "η d/n = \(fmt(dt))")
         }
         guard testSamples >= 0 else { throw DMFTError.invalidInput("testSamples must be ≥ 0, got \(testSamples)") }
-        // Data, plus the work matrices (3 of rows × m, rows = max(B, min(n, 1024))) and 4 of m × d.
-        let m = Double(problem.width), d = Double(dimension)
-        let rows = Double(max(batchSize, min(n, 1024)))
-        let bytes = 8 * ((Double(n) + Double(testSamples)) * d + 3 * rows * m + 4 * m * d + Double(n))
+        let bytes = memoryPerRealisation(problem)
         guard bytes <= 16e9 else {
             throw DMFTError.invalidInput(
                 "a run needs \(Int(bytes / 1e6)) MB (data (n + testSamples) × d = \(n + testSamples) × \(dimension), "
@@ -745,11 +752,11 @@ final class NetworkTrainer {
     /// Trains to `duration`, recording at `t = 0`, every `recordInterval` and at the last step.
     func train(duration: Double, recordInterval: Double, control: RunControl) throws -> Trajectory {
         let dt = timePerStep
-        let total = Int((duration / dt).rounded())
+        let total = boundedCount(duration / dt)
         var recordSteps: [Int] = []
         var k = 0
         while Double(k) * recordInterval <= duration * (1 + 1e-12) {
-            let stepIndex = min(Int((Double(k) * recordInterval / dt).rounded()), total)
+            let stepIndex = min(boundedCount(Double(k) * recordInterval / dt), total)
             if recordSteps.last != stepIndex { recordSteps.append(stepIndex) }
             k += 1
         }

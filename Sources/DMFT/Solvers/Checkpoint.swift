@@ -80,9 +80,7 @@ struct Checkpoint: Codable {
     }
 
     static func read(from path: String, fingerprint: String) throws -> Checkpoint {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DMFTError.io("cannot read checkpoint \(path)")
-        }
+        let data = try InputFile.read(path, what: "checkpoint", limitBytes: .infinity)
         let restart = "; remove it and run again without --resume"
         let bad = DMFTError.io("\(path) is not a dmft checkpoint (or is truncated)\(restart)")
         if Array(data.prefix(uncheckedMagic.count)) == uncheckedMagic {
@@ -106,8 +104,10 @@ struct Checkpoint: Codable {
         guard var checkpoint = try? JSONDecoder().decode(Checkpoint.self, from: data[start..<headerEnd]) else { throw bad }
         guard checkpoint.fingerprint == fingerprint else {
             throw DMFTError.invalidInput(
-                "checkpoint \(path) belongs to another run:\n  saved:     \(checkpoint.fingerprint)\n  requested: \(fingerprint)")
+                "checkpoint \(path) belongs to another run: its problem or solver settings (or dmft version) differ "
+                    + "from this command's; resume with the flags of the run that wrote it, or remove it")
         }
+        guard checkpoint.isConsistent else { throw bad }
         let count = checkpoint.times.count
         let expected = 6 * count * (count + 1) / 2
         guard body.count - headerEnd == expected * 8 else { throw bad }
@@ -116,6 +116,27 @@ struct Checkpoint: Codable {
             throw DMFTError.io("checkpoint \(path) holds non-finite values (the saved state diverged)\(restart)")
         }
         return checkpoint
+    }
+
+    /// Whether the header's sizes fit together, so that resuming indexes only what exists:
+    /// one step fewer than times, `a` and `v` per time, one observable row per completed time,
+    /// room for every time, finished passes on the grids the coarse one implies (the
+    /// decimated pass has every other coarse point, the fine one bisects every interval), the
+    /// pass in progress within its grid, and every row as wide as the observables.
+    private var isConsistent: Bool {
+        let count = times.count, width = Observable.dmftColumns.count
+        guard count >= 1, count <= capacity, capacity <= 1 << 20, steps.count == count - 1, a.count == count,
+            v.count == count, rows.count == count - 1, finished.count < 3,
+            (rows + finished.flatMap(\.rows)).allSatisfy({ $0.count == width })
+        else { return false }
+        guard let coarse = finished.first?.times.count else { return true }
+        let sizes = [coarse, (coarse + 1) / 2, 2 * coarse - 1]
+        for (pass, record) in finished.enumerated() where !(pass == 1 && record.failure != nil) {
+            guard record.times.count == sizes[pass], record.rows.count == sizes[pass], record.failure == nil else {
+                return false
+            }
+        }
+        return coarse >= 3 && coarse % 2 == 1 && count <= sizes[finished.count]
     }
 
     /// Whether every number of the state is finite.

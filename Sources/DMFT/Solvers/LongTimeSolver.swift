@@ -119,6 +119,11 @@ public struct LongTimeSolver: Sendable {
         if resume {
             guard let checkpointPath else { throw DMFTError.invalidInput("resuming needs a checkpoint file") }
             saved = try Checkpoint.read(from: checkpointPath, fingerprint: fingerprint)
+            if let capacity = saved?.capacity, GridStepper.bytes(rows: capacity, keep: false) > memoryLimitBytes {
+                throw DMFTError.invalidInput(
+                    "checkpoint \(checkpointPath) holds \(capacity) grid rows, more than the memory limit of "
+                        + "\(Int(memoryLimitBytes / 1e6)) MB allows")
+            }
         }
         var finished = saved?.finished ?? []
         var progress = ProgressShare(control: control)

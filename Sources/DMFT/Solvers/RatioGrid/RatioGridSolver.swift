@@ -71,7 +71,7 @@ public struct RatioGridSolver: Sendable {
                 if t - lastReport > 0.01 * duration { control.progress?(t / duration); lastReport = t }
             }
             h *= step.growth
-            guard h > 1e-12 * max(t, 1) else {
+            guard h > 1e-12 * max(t, min(1, duration)) else {
                 throw DMFTError.diverged("the step fell below \(fmt(h)) at t = \(fmt(t)); the solution is not smooth there")
             }
         }
