@@ -49,7 +49,8 @@ public struct RatioGridSolver: Sendable {
         }
         let grid = try RatioGrid(count: nodes, clustering: clustering)
         let equations = RatioFrameEquations(problem: problem, grid: grid)
-        var stepper = Stepper(equations: equations, tolerance: tolerance, memoryLimitBytes: memoryLimitBytes)
+        var stepper = Stepper(
+            equations: equations, tolerance: tolerance, memoryLimitBytes: memoryLimitBytes, isCancelled: control.isCancelled)
         var trajectory = Trajectory(observables: Observable.dmftColumns)
         var y = equations.initialState()
         var f = try equations.derivative(row: 0, time: 0, state: y)
@@ -88,11 +89,12 @@ private struct Stepper {
     private(set) var rows = 1
     private var trbdf2: TRBDF2
 
-    init(equations: RatioFrameEquations, tolerance: Double, memoryLimitBytes: Double) {
+    init(equations: RatioFrameEquations, tolerance: Double, memoryLimitBytes: Double,
+         isCancelled: (@Sendable () -> Bool)?) {
         self.equations = equations
         self.tolerance = tolerance
         self.memoryLimitBytes = memoryLimitBytes
-        trbdf2 = TRBDF2(tolerance: tolerance)
+        trbdf2 = TRBDF2(tolerance: tolerance, isCancelled: isCancelled)
     }
 
     struct Outcome {

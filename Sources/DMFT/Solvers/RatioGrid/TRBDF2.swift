@@ -37,7 +37,17 @@ struct TRBDF2 {
     /// Evaluations of the right-hand side, Jacobians and factorisations so far.
     private(set) var evaluations = 0, jacobians = 0, factorisations = 0
 
-    init(tolerance: Double) { self.tolerance = tolerance }
+    /// Polled between right-hand-side evaluations (a Jacobian takes 4L + 2 of them).
+    let isCancelled: (@Sendable () -> Bool)?
+
+    init(tolerance: Double, isCancelled: (@Sendable () -> Bool)? = nil) {
+        self.tolerance = tolerance
+        self.isCancelled = isCancelled
+    }
+
+    private func checkCancelled() throws {
+        if let isCancelled, isCancelled() { throw DMFTError.cancelled }
+    }
 
     enum Result {
         /// The new state and its derivative (written as `row`), and the estimated local error.
@@ -93,6 +103,7 @@ struct TRBDF2 {
         var j = [Double](repeating: 0, count: n * n)
         var yp = y
         for c in 0..<n {
+            if c % 16 == 0 { try checkCancelled() }
             let delta = 1e-7 * max(1, abs(y[c]))
             yp[c] = y[c] + delta
             let fp = try eq.derivative(row: row, time: time, state: yp)
@@ -116,6 +127,7 @@ struct TRBDF2 {
         evaluations += 1
         var previous: Double?
         for _ in 0..<maxNewtonIterations {
+            try checkCancelled()
             let residual = (0..<n).map { rhs[$0] + dh * fz[$0] - z[$0] }
             let zNorm = z.reduce(0) { max($0, abs($1)) }
             let base = fz, point = z
