@@ -64,7 +64,7 @@ struct SolverOptions: ParsableArguments {
     @Option(help: "ratio: clustering A of the nodes at both ends; the smallest lag resolved at time t is about 4A·e^(−2A)·t/L (default 4).")
     var clustering: Double?
 
-    @Option(help: "ratio: implicit (TR-BDF2 with Newton–Krylov stages; default) or explicit (Bogacki–Shampine 3(2), step capped by the stiff local rates).")
+    @Option(help: "ratio: automatic (default: explicit until the stiff local rates hold its step, then implicit), implicit (TR-BDF2 with Newton–Krylov stages) or explicit (Bogacki–Shampine 3(2)).")
     var integrator: RatioGridSolver.Integrator?
 }
 

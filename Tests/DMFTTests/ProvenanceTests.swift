@@ -8,7 +8,7 @@ import XCTest
 /// listed, misspelt keys and malformed values are refused naming the key.
 final class ProvenanceTests: XCTestCase {
     /// One resolved, non-default value of every command's settings.
-    static let solve = SolveSettings(solver: .ratio, tmax: 3, tolerance: 1e-5, nodes: 48, clustering: 3, integrator: .exponential)
+    static let solve = SolveSettings(solver: .ratio, tmax: 3, tolerance: 1e-5, nodes: 48, clustering: 3, integrator: .explicit)
     static let simulate = SimulateSettings(
         model: .network, tmax: 2, dim: 30, runs: 3, seed: .max, lr: 0.1 + 0.2, batch: 7, recordEvery: 0.1, testSamples: 11)
     static let asymptotics = AsymptoticsSettings(

@@ -9,14 +9,17 @@ import Foundation
 /// measurements are in `docs/long-time.md`.
 ///
 /// Integrators:
-/// - `.implicit` (default): TR-BDF2 with Newton–Krylov stages (`TRBDF2`). L-stable, so its
+/// - `.automatic` (default): explicit while its step follows accuracy, implicit from the first
+///   accepted step shorter than `stiffStepFraction`·t (the explicit step is then held by the
+///   stiff local rates). Short runs stay explicit and cheap; long ones get the implicit step.
+/// - `.implicit`: TR-BDF2 with Newton–Krylov stages (`TRBDF2`). L-stable, so its
 ///   step follows the smoothness of the rows in t — it grows like ≈ 0.05–0.1·t — and not the
 ///   stiff local rates (≈ α a² h'(0), ≈ 0.1·m late in a run).
 /// - `.explicit`: Bogacki–Shampine 3(2) with an embedded error estimate. Its step is capped
 ///   by stability at ≈ 1.25 over the largest local rate.
 public struct RatioGridSolver: Sendable {
     public enum Integrator: String, Sendable, CaseIterable {
-        case implicit, explicit
+        case automatic, implicit, explicit
     }
 
     /// Final time.
@@ -27,7 +30,10 @@ public struct RatioGridSolver: Sendable {
     public var nodes: Int = 96
     /// Clustering A of the ratio nodes at θ = 0 and θ = 1.
     public var clustering: Double = 4
-    public var integrator: Integrator = .implicit
+    public var integrator: Integrator = .automatic
+    /// `.automatic` switches to the implicit integrator once an accepted explicit step is
+    /// shorter than this fraction of t (an accuracy-limited step is ≈ 0.05–0.1·t).
+    public var stiffStepFraction = 0.005
     /// First step.
     public var initialStep: Double = 1e-3
     /// Refuse runs whose history would need more than this.
@@ -56,15 +62,14 @@ public struct RatioGridSolver: Sendable {
         var f = try equations.derivative(row: 0, time: 0, state: y)
         trajectory.append(equations.observables(row: 0))
         var t = 0.0, h = initialStep, lastReport = 0.0
+        var implicitNow = integrator == .implicit
         while t < duration * (1 - 1e-14) {
             if let cancelled = control.isCancelled, cancelled() { throw DMFTError.cancelled }
             h = min(h, duration - t)
-            let step: Stepper.Outcome
-            switch integrator {
-            case .explicit: step = try stepper.bogackiShampine(t: t, y: y, f: f, h: h)
-            case .implicit: step = try stepper.implicit(t: t, y: y, f: f, h: h)
-            }
+            let step = implicitNow
+                ? try stepper.implicit(t: t, y: y, f: f, h: h) : try stepper.bogackiShampine(t: t, y: y, f: f, h: h)
             if let accepted = step.accepted {
+                if integrator == .automatic && h < stiffStepFraction * (t + h) { implicitNow = true }
                 t += h
                 y = accepted.state
                 f = accepted.derivative
