@@ -8,8 +8,8 @@ final class NewtonKrylovTests: XCTestCase {
 
     /// `A = 2I + B/√n` with B uniform in [−1, 1]: well conditioned, nonsymmetric; column-major.
     private func system() -> (a: [Double], x: [Double], b: [Double]) {
-        var rng = SplitMix(seed: 7)
-        var a = (0..<(n * n)).map { _ in (2 * rng.next() - 1) / Double(n).squareRoot() }
+        var rng = SplitMix64(seed: 7)
+        var a = (0..<(n * n)).map { _ in Double.random(in: -1..<1, using: &rng) / Double(n).squareRoot() }
         for i in 0..<n { a[i * n + i] += 2 }
         let x = (0..<n).map { Double($0 % 5) - 2 }
         let b = (0..<n).map { r in (0..<n).reduce(0.0) { $0 + a[$1 * n + r] * x[$1] } }
@@ -43,18 +43,5 @@ final class NewtonKrylovTests: XCTestCase {
                           rhs: b, relativeTolerance: 1e-10, maxIterations: n)
         for i in 0..<n { XCTAssertEqual(exact[i], x[i], accuracy: 1e-10) }
         XCTAssertEqual(products, 1)
-    }
-}
-
-/// A small deterministic generator for test data (uniform in [0, 1)).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 }
