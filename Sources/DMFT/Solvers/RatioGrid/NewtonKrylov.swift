@@ -5,17 +5,17 @@ import Foundation
 /// `I − d·h·J` with `J` a finite-difference Jacobian.
 struct DenseLU {
     let n: Int
-    private var factors: [Double]   // column-major
-    private var pivots: [Int32]
+    private let factors: [Double]   // column-major
+    private let pivots: [Int32]
 
     /// Factorises the column-major `n × n` matrix; nil when it is singular.
     init?(columnMajor matrix: [Double], n: Int) {
         self.n = n
-        factors = matrix
-        pivots = [Int32](repeating: 0, count: n)
+        var lu = matrix, p = [Int32](repeating: 0, count: n)
         var rows = Int32(n), cols = Int32(n), lda = Int32(n), info: Int32 = 0
-        dgetrf_(&rows, &cols, &factors, &lda, &pivots, &info)
+        dgetrf_(&rows, &cols, &lu, &lda, &p, &info)
         guard info == 0 else { return nil }
+        (factors, pivots) = (lu, p)
     }
 
     /// `A⁻¹ b`.
@@ -23,8 +23,7 @@ struct DenseLU {
         var x = b
         var trans = CChar(UInt8(ascii: "N")), order = Int32(n), nrhs: Int32 = 1, lda = Int32(n), ldb = Int32(n)
         var info: Int32 = 0
-        var a = factors, p = pivots
-        dgetrs_(&trans, &order, &nrhs, &a, &lda, &p, &x, &ldb, &info)
+        dgetrs_(&trans, &order, &nrhs, factors, &lda, pivots, &x, &ldb, &info)
         return x
     }
 }

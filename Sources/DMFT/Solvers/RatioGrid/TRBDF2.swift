@@ -34,9 +34,6 @@ struct TRBDF2 {
     private var jacobianFresh = false
     private var factorised: (step: Double, lu: DenseLU)?
 
-    /// Evaluations of the right-hand side, Jacobians and factorisations so far.
-    private(set) var evaluations = 0, jacobians = 0, factorisations = 0
-
     /// Polled between right-hand-side evaluations (a Jacobian takes 4L + 2 of them).
     let isCancelled: (@Sendable () -> Bool)?
 
@@ -69,7 +66,6 @@ struct TRBDF2 {
             for i in 0..<n { m[i * n + i] += 1 }
             guard let lu = DenseLU(columnMajor: m, n: n) else { return try failed(eq, row, t, y, h) }
             factorised = (h, lu)
-            factorisations += 1
         }
         let lu = factorised!.lu, dh = Self.d * h
         guard let (z1, f1) = try newton(eq, row: row, time: t + Self.gamma * h,
@@ -110,8 +106,6 @@ struct TRBDF2 {
             for r in 0..<n { j[c * n + r] = (fp[r] - f0[r]) / delta }
             yp[c] = y[c]
         }
-        evaluations += n + 1
-        jacobians += 1
         jacobian = j
         jacobianStep = h
         jacobianFresh = true
@@ -124,14 +118,12 @@ struct TRBDF2 {
         let n = start.count
         var z = start
         guard var fz = try? eq.derivative(row: row, time: time, state: z) else { return nil }
-        evaluations += 1
         var previous: Double?
         for _ in 0..<maxNewtonIterations {
             try checkCancelled()
             let residual = (0..<n).map { rhs[$0] + dh * fz[$0] - z[$0] }
             let zNorm = z.reduce(0) { max($0, abs($1)) }
             let base = fz, point = z
-            var products = 0
             let dz: [Double]
             do {
                 dz = try gmres(
@@ -139,13 +131,11 @@ struct TRBDF2 {
                         let vNorm = v.reduce(0) { max($0, abs($1)) }
                         guard vNorm > 0 else { return v }
                         let eps = 1e-7 * max(1, zNorm) / vNorm
-                        products += 1
                         let fv = try eq.derivative(row: row, time: time, state: (0..<n).map { point[$0] + eps * v[$0] })
                         return (0..<n).map { v[$0] - dh * (fv[$0] - base[$0]) / eps }
                     },
                     preconditioner: lu.solve, rhs: residual, relativeTolerance: 1e-3, maxIterations: maxKrylovIterations)
-            } catch DMFTError.diverged { evaluations += products; return nil }
-            evaluations += products + 1
+            } catch DMFTError.diverged { return nil }
             for i in 0..<n { z[i] += dz[i] }
             guard let f = try? eq.derivative(row: row, time: time, state: z) else { return nil }
             fz = f
