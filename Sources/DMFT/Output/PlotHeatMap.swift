@@ -350,7 +350,7 @@ struct HeatMapRenderer {
 
         // Cells, then their values on top.
         let cells = cells(in: plot, xAxis: xAxis, yAxis: yAxis, xEdges: xEdges, yEdges: yEdges)
-        svg += "<g class=\"cells\" stroke=\"none\">\n"
+        svg += "<g class=\"cells\" stroke=\"none\" shape-rendering=\"crispEdges\">\n"
         for cell in cells {
             let r = cell.rect
             let geometry = "x=\"\(svgNumber(r.x))\" y=\"\(svgNumber(r.y))\" width=\"\(svgNumber(r.width))\" height=\"\(svgNumber(r.height))\""
