@@ -198,14 +198,14 @@ fi
 
 # ---- The scan: under SLURM, then locally -----------------------------------------------------
 # A small solve varied over alpha (3 values) and noise (2): 6 points.
-scan="$tmp/work/scan.json"
+scan="$tmp/work/scan.yaml"
 cat >"$scan" <<'EOF'
-{
-  "command": "solve",
-  "base": {"width": 5, "tmax": 2, "dt": 0.1},
-  "vary": {"alpha": [0.2, 0.4, 0.6], "noise": [0.3, 0.6]},
-  "combine": "product"
-}
+command: solve
+base: {width: 5, tmax: 2, dt: 0.1}
+axes:
+  alpha: [0.2, 0.4, 0.6]
+  noise: [0.3, 0.6]
+combine: product
 EOF
 points=6
 slurm_dir="$tmp/work/slurm"
