@@ -105,6 +105,11 @@ for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.1; done
 munge --socket="$socket" -n </dev/null | unmunge --socket="$socket" >/dev/null 2>&1 \
   || fail "munge cannot encode and decode a credential"
 
+for p in "$port" "$((port + 1))"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    fail "port $p is in use (a SLURM left running?); choose others with SLURM_SMOKE_PORT"
+  fi
+done
 host=$(hostname -s)
 cpus=$(nproc)
 # Half the memory, in MB: slurmd drains a node configured with more than it has.
