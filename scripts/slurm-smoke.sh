@@ -182,7 +182,7 @@ wait_for_array() {
   states=$(scontrol -o show job "$job" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | sort | uniq -c)
   [ -n "$states" ] || fail "job $job vanished without a state"
   if echo "$states" | grep -qv ' COMPLETED$'; then
-    fail "job $job did not complete: $(echo $states); outputs: $(tail -n 5 "$tmp"/work/*.out 2>/dev/null)"
+    fail "job $job did not complete: $(echo $states); outputs: $(tail -n 5 "$tmp"/work/*.out "$tmp"/work/slurm/slurm/*.out 2>/dev/null)"
   fi
 }
 
@@ -217,18 +217,13 @@ slurm_dir="$tmp/work/slurm"
 local_dir="$tmp/work/local"
 job_script="$tmp/work/scan.sbatch"
 
-"$dmft" scan slurm "$scan" --out-dir "$slurm_dir" --array 3 --time 00:10:00 --mem 1G --partition debug \
-  >"$job_script" 2>"$tmp/log/scan-slurm.err" || fail "dmft scan slurm: $(cat "$tmp/log/scan-slurm.err")"
-# The command prints the script or writes it into the output directory and names it.
-if ! grep -q '^#SBATCH' "$job_script"; then
-  written=$(grep -o '[^ ]*\.s\(batch\|h\)' "$job_script" "$tmp/log/scan-slurm.err" | head -1 | cut -d: -f2- || true)
-  [ -n "$written" ] && [ -f "$written" ] || written=$(ls "$slurm_dir"/*.sbatch "$slurm_dir"/*.sh 2>/dev/null | head -1 || true)
-  [ -n "$written" ] && [ -f "$written" ] || fail "dmft scan slurm wrote no sbatch script"
-  job_script=$written
-fi
-grep -q '^#SBATCH .*--array' "$job_script" || fail "the sbatch script asks for no job array: $(head -20 "$job_script")"
+# The job script `dmft scan slurm` writes, with the time and memory of its own estimates.
+"$dmft" scan slurm "$scan" --out-dir "$slurm_dir" --array 3 --partition debug --script "$job_script" \
+  >"$tmp/log/scan-slurm.out" 2>&1 || fail "dmft scan slurm: $(cat "$tmp/log/scan-slurm.out")"
+[ -s "$job_script" ] || fail "dmft scan slurm wrote no script at $job_script: $(cat "$tmp/log/scan-slurm.out")"
+grep -q '^#SBATCH --array=1-3$' "$job_script" || fail "the sbatch script asks for no 3-task array: $(cat "$job_script")"
 
-job=$(cd "$tmp/work" && sbatch --parsable --output="$tmp/work/scan-%A_%a.out" "$job_script" 2>"$tmp/log/sbatch.err") \
+job=$(cd "$tmp/work" && sbatch --parsable "$job_script" 2>"$tmp/log/sbatch.err") \
   || fail "sbatch refused the script: $(cat "$tmp/log/sbatch.err")"
 job=${job%%;*}
 wait_for_array "$job"
@@ -267,9 +262,14 @@ if a != b:
             print(f"  first difference, row {k}:\n    SLURM: {x}\n    local: {y}", file=sys.stderr)
             break
     sys.exit(1)
-if name == "summary.csv" and len(a) - 1 != points:
-    print(f"slurm-smoke: summary.csv has {len(a) - 1} rows for {points} points", file=sys.stderr)
-    sys.exit(1)
+if name == "summary.csv":
+    if len(a) - 1 != points:
+        print(f"slurm-smoke: summary.csv has {len(a) - 1} rows for {points} points", file=sys.stderr)
+        sys.exit(1)
+    status = a[0].index("status") if "status" in a[0] else None
+    if status is not None and any(row[status] != "done" for row in a[1:]):
+        print(f"slurm-smoke: not every point is done: {[row[status] for row in a[1:]]}", file=sys.stderr)
+        sys.exit(1)
 EOF
 done
 
