@@ -71,7 +71,8 @@ trap 'fail "interrupted"' INT TERM
 if [ $trivial -eq 0 ]; then
   [ -x "$dmft" ] || fail "no dmft binary at $dmft (build it with 'swift build -c release', or set DMFT)"
   dmft=$(cd "$(dirname "$dmft")" && pwd)/$(basename "$dmft")  # the job script runs elsewhere
-  "$dmft" scan --help >/dev/null 2>&1 || fail "$dmft has no 'scan' command"
+  usage=$("$dmft" scan slurm --help 2>&1 || true)
+  grep -q -- '--array' <<<"$usage" || fail "$dmft has no 'scan slurm' command (a build without dmft scan?)"
 fi
 need_install=0
 for program in munged mungekey slurmctld slurmd sbatch squeue sinfo scontrol; do
