@@ -17,6 +17,13 @@
 # Needs root (it installs packages and runs the daemons); prints one line
 # `slurm-smoke: OK (N points, T s)` or fails with the reason and the daemons' logs.
 set -euo pipefail
+# DMFT as given, resolved before leaving the caller's directory (a bare name: from PATH).
+dmft=""
+case "${DMFT:-}" in
+  "") ;;
+  */*) dmft=$(realpath -m "$DMFT") ;;
+  *) dmft=$(command -v "$DMFT" || echo "$DMFT") ;;
+esac
 cd "$(dirname "$0")/.."
 start_time=$(date +%s.%N)
 
@@ -27,7 +34,7 @@ case "${1:-}" in
   *) echo "usage: $0 [--trivial]" >&2; exit 2 ;;
 esac
 
-dmft=${DMFT:-.build/release/dmft}
+[ -n "$dmft" ] || dmft=.build/release/dmft
 timeout_s=${SLURM_SMOKE_TIMEOUT:-300}
 port=${SLURM_SMOKE_PORT:-16817}
 say() { echo "slurm-smoke: $*" >&2; }
