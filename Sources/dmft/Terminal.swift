@@ -10,12 +10,20 @@ let interruptingSignal = Atomic<Int32>(0)
 
 enum Terminal {
     /// Routes SIGINT (Ctrl-C) and SIGTERM to the `interrupted` flag instead of killing the
-    /// process; a second signal ends the process at once.
+    /// process; a second signal ends the process at once. In a point of a scan
+    /// (`Scan.parentProcessVariable` set), a SIGTERM is also raised when the scan's process is
+    /// gone (killed), so that the point stops and writes nothing.
     static func installSignalHandlers() {
         for number in [SIGINT, SIGTERM] {
             signal(number) { received in
                 _ = interruptingSignal.compareExchange(expected: 0, desired: received, ordering: .relaxed)
                 if interrupted.exchange(true, ordering: .relaxed) { _exit(128 + received) }
+            }
+        }
+        if let parent = ProcessInfo.processInfo.environment[Scan.parentProcessVariable].flatMap({ pid_t($0) }) {
+            Thread.detachNewThread {
+                while getppid() == parent { usleep(200_000) }
+                kill(getpid(), SIGTERM)
             }
         }
     }

@@ -60,7 +60,7 @@ extension Scan {
         events(.planned(toRun: todo.count, skipped: mine.count - todo.count))
         try store.writeManifest(self)
 
-        let runner = ChildRunner(scan: self, store: store, options: options)
+        let runner = ChildRunner(scan: self, store: store, options: options, isCancelled: isCancelled)
         var queue = todo[...]
         var results: [ScanPointStatus] = []
         while !queue.isEmpty || runner.running > 0 {
@@ -106,13 +106,15 @@ private final class ChildRunner: @unchecked Sendable {
     let scan: Scan
     let store: ScanDirectory
     let options: ScanRunOptions
+    /// Once true, ended children are left to `stopAll` (a point stopped by Ctrl-C is pending, not failed).
+    let isCancelled: @Sendable () -> Bool
     private var children: [String: (point: ScanPoint, process: Process, started: Date, temporary: String)] = [:]
     private var ended: [String] = []
     private let lock = NSLock()
     private let signal = DispatchSemaphore(value: 0)
 
-    init(scan: Scan, store: ScanDirectory, options: ScanRunOptions) {
-        (self.scan, self.store, self.options) = (scan, store, options)
+    init(scan: Scan, store: ScanDirectory, options: ScanRunOptions, isCancelled: @escaping @Sendable () -> Bool) {
+        (self.scan, self.store, self.options, self.isCancelled) = (scan, store, options, isCancelled)
     }
 
     var running: Int { children.count }
@@ -151,6 +153,7 @@ private final class ChildRunner: @unchecked Sendable {
     /// The points that ended, each moved into place (done) or recorded as failed.
     func collect(waitingAtMost seconds: Double) -> [(ScanPoint, ScanPointStatus)] {
         _ = signal.wait(timeout: .now() + seconds)
+        guard !isCancelled() else { return [] }
         let hashes = lock.withLock { () -> [String] in
             defer { ended.removeAll() }
             return ended

@@ -1,0 +1,187 @@
+import ArgumentParser
+import DMFT
+import Foundation
+
+struct ScanGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Parameter scans: run a command over a grid of settings, resumably, on a laptop or a SLURM array.",
+        subcommands: [ScanRun.self, ScanMerge.self, ScanStatus.self])
+}
+
+struct ScanRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the points of a scan (those not done yet) into --out-dir.",
+        discussion: """
+            FILE is a scan file (YAML or JSON: command, base, axes, combine, max_memory_gb); without it, \
+            --command, --base and --vary describe the scan. Each point runs as a child process \
+            (`dmft COMMAND --config …`) into DIR/points/<hash>/; DIR/manifest.json lists every point's \
+            status. Running the same command again skips the points that are done (and, without \
+            --retry-failed, those that failed).
+            """)
+
+    @Argument(help: "Scan file (YAML or JSON).")
+    var file: String?
+
+    @Option(name: .customLong("out-dir"), help: "Directory of the scan's outputs.")
+    var outDir: String
+
+    @Option(help: "Points run at once (each single-threaded in BLAS when more than 1). Default 1.")
+    var jobs = 1
+
+    @Flag(name: .customLong("retry-failed"), help: "Run failed points again.")
+    var retryFailed = false
+
+    @Option(help: "Run only part I of N: the points whose index k (from 0) has k mod N = I − 1. Default: from SLURM_ARRAY_TASK_ID, _MIN and _COUNT in a SLURM array task, else all.")
+    var shard: String?
+
+    @Option(help: "Without FILE: the command of every point: solve, simulate, compare or 'asymptotics REGIME'.")
+    var command: String?
+
+    @Option(help: "Without FILE: a JSON file any command wrote (or a flat object of problem and settings keys): the settings shared by every point.")
+    var base: String?
+
+    @Option(help: "Without FILE: KEY=VALUES, a setting and its values: a:b:n (n evenly spaced values from a to b), or x,y,z; for list keys (h, phihat, …) lists separated by ';'. Repeat for more axes.")
+    var vary: [String] = []
+
+    @Option(help: "Without FILE: product (every combination; the first --vary varies slowest) or zip. Default product.")
+    var combine: ScanCombination?
+
+    @Option(name: .customLong("max-memory-gb"), help: "Without FILE: the --max-memory-gb of every point.")
+    var maxMemoryGB: Double?
+
+    func validate() throws {
+        try Check.refusing {
+            try Check.count(jobs, "--jobs", 1...4096)
+            if let shard { _ = try ScanShard(parsing: shard) }
+            if file != nil, let flag = ["--command", "--base", "--vary", "--combine", "--max-memory-gb"].first(where: Check.given) {
+                throw DMFTError.invalidInput("\(flag) describes a scan without a file; give either FILE or --command/--vary")
+            }
+            if file == nil, command == nil {
+                throw DMFTError.invalidInput("give a scan file, or the scan with --command and --vary")
+            }
+            try Check.inputFile(file, "FILE")
+            try Check.inputFile(base, "--base")
+            try Check.number(maxMemoryGB, "--max-memory-gb", .positive(atMost: 1e6))
+            try Check.outputDirectory(outDir, "--out-dir")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let scan = try makeScan()
+            let shard = try self.shard.map(ScanShard.init(parsing:)) ?? ScanShard.slurm(ProcessInfo.processInfo.environment) ?? .all
+            let options = ScanRunOptions(executable: try Self.executable(), jobs: jobs, shard: shard, retryFailed: retryFailed)
+            let display = ScanProgress(total: scan.points.count)
+            let statuses = try scan.run(in: outDir, options: options, isCancelled: { Terminal.isInterrupted }) {
+                display.show($0)
+            }
+            let failed = statuses.filter { $0.state == .failed }.count
+            print("\(statuses.count - failed) point(s) done, \(failed) failed\(shard == .all ? "" : " (shard \(shard))") in \(outDir); "
+                + "`dmft scan merge \(outDir)` writes curves.csv and summary.csv")
+        }
+    }
+
+    /// The scan from FILE, or from --command, --base and --vary.
+    func makeScan() throws -> Scan {
+        if let file { return try Scan(contentsOf: file) }
+        let words = (command ?? "").split(separator: " ").map(String.init)
+        guard let name = words.first, let chosen = ScanCommand(rawValue: name),
+            words.count == 1 || (chosen == .asymptotics && words.count == 2)
+        else {
+            throw DMFTError.invalidInput("--command must be solve, simulate, compare or 'asymptotics REGIME', got '\(command ?? "")'")
+        }
+        var settings = try base.map { try Scan.flatten(RunConfig(contentsOf: $0)) } ?? [:]
+        if words.count == 2 { settings["regime"] = .string(words[1]) }
+        let axes = try vary.map { text -> ScanAxis in
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw DMFTError.invalidInput("--vary takes KEY=VALUES (e.g. alpha=0.2:0.6:5), got '\(text)'")
+            }
+            return try ScanAxis(name: String(text[..<equals]), parsing: String(text[text.index(after: equals)...]))
+        }
+        return try Scan(command: chosen, base: settings, axes: axes, combination: combine ?? .product, maxMemoryGB: maxMemoryGB)
+    }
+
+    /// This process's executable, which every point runs.
+    static func executable() throws -> String {
+        let resolved = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        if resolved != "/proc/self/exe", FileManager.default.isExecutableFile(atPath: resolved) { return resolved }
+        guard let path = Bundle.main.executablePath else { throw DMFTError.io("cannot find the dmft executable") }
+        return path
+    }
+}
+
+extension ScanCombination: ExpressibleByArgument {}
+
+/// Progress over a scan's points on standard error: a bar with the time left on a terminal,
+/// else one line per finished point.
+final class ScanProgress: @unchecked Sendable {
+    private var planned = 0, finished = 0
+    private let total: Int
+    private var bar: ProgressBar?
+
+    init(total: Int) { self.total = total }
+
+    func show(_ event: ScanEvent) {
+        switch event {
+        case .planned(let toRun, let skipped):
+            planned = toRun
+            Terminal.printError("\(toRun) point(s) to run, \(skipped) skipped (done\(skipped > 0 ? " or failed" : "")) of \(total)")
+            if Terminal.showsProgress, toRun > 0 { bar = ProgressBar(label: "dmft scan") }
+        case .started:
+            break
+        case .finished(let point, let status):
+            finished += 1
+            let what = status.state == .done ? String(format: "done in %.2f s", status.wallTimeSeconds ?? 0)
+                : "failed: \(status.reason ?? "")"
+            let line = "[\(finished)/\(planned)] point \(point.index) (\(point.label)): \(what)"
+            if let bar {
+                if status.state == .failed { Terminal.printError("\r\u{1B}[K" + line) }
+                bar.show(Double(finished) / Double(max(planned, 1)))
+            } else {
+                Terminal.printError(line)
+            }
+        }
+    }
+}
+
+struct ScanMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Write DIR/curves.csv (every observable of every finished point, long format) and DIR/summary.csv (one row per point).")
+
+    @Argument(help: "The --out-dir of dmft scan run.")
+    var directory: String
+
+    func run() throws {
+        try reportingErrors {
+            let paths = try Scan.merge(directory: directory)
+            print("wrote \(paths.curves) and \(paths.summary)")
+        }
+    }
+}
+
+struct ScanStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Print how many points of a scan are done, failed, running and pending, and why each failure failed.")
+
+    @Argument(help: "The --out-dir of dmft scan run.")
+    var directory: String
+
+    func run() throws {
+        try reportingErrors {
+            let report = try Scan.status(directory: directory)
+            let counts = ScanPointStatus.State.allCases.map { "\(report.counts[$0] ?? 0) \($0.rawValue)" }
+            print("\(report.total) points: " + counts.joined(separator: ", "))
+            for (point, pid) in report.running {
+                let alive = pid.map { kill($0, 0) == 0 } ?? false
+                print("running: point \(point.index) (\(point.label))\(pid.map { ", process \($0)" } ?? "")"
+                    + (alive ? "" : ", not alive: the next run reruns it"))
+            }
+            for (point, reason) in report.failures {
+                print("failed: point \(point.index) (\(point.label)) [\(point.hash)]: \(reason)")
+            }
+        }
+    }
+}
