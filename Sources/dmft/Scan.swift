@@ -74,11 +74,19 @@ struct ScanRun: ParsableCommand {
             let shard = try self.shard.map(ScanShard.init(parsing:)) ?? ScanShard.slurm(ProcessInfo.processInfo.environment) ?? .all
             let options = ScanRunOptions(executable: try Self.executable(), jobs: jobs, shard: shard, retryFailed: retryFailed)
             let display = ScanProgress(total: scan.points.count)
-            let statuses = try scan.run(in: outDir, options: options, isCancelled: { Terminal.isInterrupted }) {
-                display.show($0)
+            let statuses: [ScanPointStatus]
+            do {
+                statuses = try scan.run(in: outDir, options: options, isCancelled: { Terminal.isInterrupted }) {
+                    display.show($0)
+                }
+            } catch DMFTError.cancelled {
+                Terminal.printError(
+                    "\nstopped by \(Terminal.signalName): finished points are kept, the running ones are pending again; "
+                        + "rerun the same command to continue")
+                throw ExitCode(Terminal.interruptedExitCode)
             }
             let failed = statuses.filter { $0.state == .failed }.count
-            print("\(statuses.count - failed) point(s) done, \(failed) failed\(shard == .all ? "" : " (shard \(shard))") in \(outDir); "
+            print("ran \(statuses.count) point(s)\(shard == .all ? "" : " of shard \(shard)"): \(statuses.count - failed) done, \(failed) failed, in \(outDir); "
                 + "`dmft scan merge \(outDir)` writes curves.csv and summary.csv")
         }
     }

@@ -54,8 +54,8 @@ public struct Scan: Codable, Equatable, Sendable {
             let point = try ScanPoint(index: index, values: values, base: base, command: command)
             if let first = seen[point.hash] {
                 throw DMFTError.invalidInput(
-                    "points \(first) and \(index) are the same run (\(point.label)): an axis sets a key that does not "
-                        + "apply to \(command.rawValue) or its mode, or repeats a value")
+                    "points \(first) (\(points[first].label)) and \(index) (\(point.label)) are the same run: an axis sets "
+                        + "a key that does not apply to \(command.rawValue) or its mode, or repeats a value")
             }
             seen[point.hash] = index
             points.append(point)

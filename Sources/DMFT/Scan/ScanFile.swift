@@ -156,6 +156,10 @@ struct ScanFileReader {
             let where_ = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
             return .invalidInput(
                 "scan file \(path), line \(mark.line), column \(mark.column): not valid YAML or JSON: \(problem)\(where_)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return .invalidInput(
+                "scan file \(path), line \(context.mark.line): key \(duplicates.sorted().joined(separator: ", ")) is given twice "
+                    + "in the mapping that starts there")
         default:
             return .invalidInput("scan file \(path): not valid YAML or JSON: \(yaml)")
         }
