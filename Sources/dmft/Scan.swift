@@ -6,7 +6,7 @@ struct ScanGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Parameter scans: run a command over a grid of settings, resumably, on a laptop or a SLURM array.",
-        subcommands: [ScanRun.self, ScanMerge.self, ScanStatus.self])
+        subcommands: [ScanRun.self, ScanMerge.self, ScanStatus.self, ScanSlurm.self])
 }
 
 struct ScanRun: ParsableCommand {

@@ -43,6 +43,26 @@ final class ScanRunTests: XCTestCase {
         XCTAssertEqual(curves.split(separator: "\n").count, 1 + 6 * 11)
     }
 
+    /// The sbatch script's tasks, run as SLURM would run them (array 1..2), give the unsharded
+    /// run; its requests are the estimates: 3 points of ≈ 0 s work + 1 s start-up each, times 2,
+    /// plus 60 s; memory 2 × (a few kB) + 256 MB.
+    func testSlurmScriptTasksTogetherEqualTheUnshardedRun() throws {
+        let file = try write(tinyScan, "scan.yaml")
+        let written = try dmft(["scan", "slurm", file, "--out-dir", "array", "--array", "2", "--partition", "short"])
+        XCTAssertEqual(written.status, 0, written.output)
+        let script = try read("array/scan.sbatch")
+        for line in ["#SBATCH --array=1-2", "#SBATCH --time=00:01:06", "#SBATCH --mem=257M", "#SBATCH --partition=short",
+                     "#SBATCH --cpus-per-task=1"] {
+            XCTAssert(script.contains(line + "\n"), "\(line) not in:\n\(script)")
+        }
+        for task in ["1", "2"] {
+            let environment = ["SLURM_ARRAY_TASK_ID": task, "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "2"]
+            XCTAssertEqual(try run("/bin/bash", [work + "/array/scan.sbatch"], environment: environment).status, 0)
+        }
+        XCTAssertEqual(try dmft(["scan", "run", file, "--out-dir", "whole"]).status, 0)
+        try assertSameMergedFiles("whole", "array")
+    }
+
     /// A scan killed with SIGKILL while a point runs: the rerun skips the finished points
     /// (their files are untouched) and the merged files equal an uninterrupted scan's.
     func testResumeAfterSIGKILLSkipsFinishedPoints() throws {
@@ -163,8 +183,12 @@ final class ScanRunTests: XCTestCase {
 
     /// Runs dmft in the work directory; its exit status and its output (stdout, then stderr).
     private func dmft(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        try run(binary, arguments, environment: environment)
+    }
+
+    private func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: work)
         process.environment = Self.environment(environment)
