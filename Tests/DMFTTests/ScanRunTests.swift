@@ -28,6 +28,14 @@ final class ScanRunTests: XCTestCase {
     func testShardsTogetherEqualTheUnshardedRun() throws {
         let file = try write(tinyScan, "scan.yaml")
         XCTAssertEqual(try dmft(["scan", "run", file, "--out-dir", "whole", "--jobs", "2"]).status, 0)
+        // Each point's directory is the hash of its sidecar's problem and settings.
+        let scan = try JSONDecoder().decode(Scan.self, from: Data(read("whole/scan.json").utf8))
+        for point in scan.points {
+            let sidecar = try XCTUnwrap(
+                JSONDecoder().decode(JSONValue.self, from: Data(read("whole/points/\(point.hash)/solve.json").utf8)).objectValue)
+            let record = JSONValue.object(["command": .string("solve"), "problem": sidecar["problem"]!, "settings": sidecar["settings"]!])
+            XCTAssertEqual(String(SHA256.hex(Array(try ScanPoint.canonicalJSON(record).utf8)).prefix(16)), point.hash)
+        }
         XCTAssertEqual(try dmft(["scan", "run", file, "--out-dir", "sharded", "--shard", "1/3"]).status, 0)
         // Shard 2/3 as a SLURM array task 5 of an array 4..6; shard 3/3 with --shard.
         let slurm = ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "3"]
@@ -44,14 +52,15 @@ final class ScanRunTests: XCTestCase {
     }
 
     /// The sbatch script's tasks, run as SLURM would run them (array 1..2), give the unsharded
-    /// run; its requests are the estimates: 3 points of ≈ 0 s work + 1 s start-up each, times 2,
-    /// plus 60 s; memory 2 × (a few kB) + 256 MB.
+    /// run; its requests are the estimates: 3 points of 1 s start-up and a few µs of work each
+    /// (N = 10 steps), times 2, plus 60 s = 66 s and a bit, rounded up to 67 s; memory 2 × (a
+    /// few kB) + 256 MB, rounded up to 257 MB.
     func testSlurmScriptTasksTogetherEqualTheUnshardedRun() throws {
         let file = try write(tinyScan, "scan.yaml")
         let written = try dmft(["scan", "slurm", file, "--out-dir", "array", "--array", "2", "--partition", "short"])
         XCTAssertEqual(written.status, 0, written.output)
         let script = try read("array/scan.sbatch")
-        for line in ["#SBATCH --array=1-2", "#SBATCH --time=00:01:06", "#SBATCH --mem=257M", "#SBATCH --partition=short",
+        for line in ["#SBATCH --array=1-2", "#SBATCH --time=00:01:07", "#SBATCH --mem=257M", "#SBATCH --partition=short",
                      "#SBATCH --cpus-per-task=1"] {
             XCTAssert(script.contains(line + "\n"), "\(line) not in:\n\(script)")
         }
