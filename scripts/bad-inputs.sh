@@ -85,6 +85,14 @@ printf '{"activation": "relu", "phihat": [0.9]}' > activation-phihat.json
 python3 -c 'print("[" * 100000 + "]" * 100000)' > deep.json
 head -c 3000 /dev/urandom > binary.json
 printf '{"a0": 1}' > unreadable.json && chmod 000 unreadable.json
+printf 'command: solve\nbase: {width: 5, tmax: 1, dt: 0.1}\naxes:\n  alpha: 0.2:0.4:2\n' > valid-scan.yaml
+printf 'command: solve\nbase:\n  alpah: 0.3\naxes:\n  alpha: [0.1]\n' > scan-typo.yaml
+printf 'command: solve\naxes:\n  alpha: [0.1, -2]\n' > scan-value.yaml
+printf 'command: solve\nbase:\n  tmax: [1\naxes:\n  alpha: [0.1]\n' > scan-malformed.yaml
+printf 'command: solve\naxes:\n  widht: 1,2\n' > scan-axis.yaml
+printf 'command: solve\naxes:\n  seed: 1,2\n' > scan-same.yaml
+printf 'command: solve\naxes:\n  alpha: 0.1,0.2\n  noise: 0.1,0.2,0.3\ncombine: zip\n' > scan-zip.yaml
+printf '{"command": "solve", "axes": {"width": "five"}}' > scan-json.json
 touch file-not-dir
 before=$( (ls -lAR --time-style=+%s%N . ; find . -type f -readable -exec md5sum {} + | sort) 2>&1)
 
@@ -425,6 +433,39 @@ dmft plot valid.csv --panels sideways
 dmft plot valid.csv --time-axis sideways
 dmft plot valid.csv --scaling --log-time
 dmft plot valid.csv --max-memory-gb 0
+# scan
+dmft scan run
+dmft scan run --out-dir s
+dmft scan run scan-typo.yaml --out-dir s
+dmft scan run scan-value.yaml --out-dir s
+dmft scan run scan-malformed.yaml --out-dir s
+dmft scan run scan-axis.yaml --out-dir s
+dmft scan run scan-same.yaml --out-dir s
+dmft scan run scan-zip.yaml --out-dir s
+dmft scan run scan-json.json --out-dir s
+dmft scan run binary.json --out-dir s
+dmft scan run missing.yaml --out-dir s
+dmft scan run valid-scan.yaml --out-dir valid.csv
+dmft scan run valid-scan.yaml --out-dir file-not-dir/s
+dmft scan run valid-scan.yaml --out-dir s --jobs 0
+dmft scan run valid-scan.yaml --out-dir s --shard 4/3
+dmft scan run valid-scan.yaml --out-dir s --shard x
+dmft scan run valid-scan.yaml --out-dir s --vary alpha=1,2
+dmft scan run --command train --vary alpha=1,2 --out-dir s
+dmft scan run --command solve --vary alpha=0.2:0.6:0 --out-dir s
+dmft scan run --command solve --vary alpha --out-dir s
+dmft scan run --command solve --vary widht=1,2 --out-dir s
+dmft scan run --command solve --vary alpha=1,,2 --out-dir s
+dmft scan run --command solve --base typo.json --vary alpha=1,2 --out-dir s
+dmft scan run --command solve --vary alpha=1,2 --max-memory-gb 0 --out-dir s
+dmft scan run --command asymptotics --vary alpha=1,2 --out-dir s
+dmft scan merge missing-dir
+dmft scan merge sub
+dmft scan status sub
+dmft scan slurm valid-scan.yaml --out-dir s --array 0
+dmft scan slurm valid-scan.yaml --out-dir s --array 2 --time 1h
+dmft scan slurm valid-scan.yaml --out-dir s --array 2 --mem lots
+dmft scan slurm scan-typo.yaml --out-dir s --array 2
 # top level and the benchmarks
 dmft sideways
 dmft --width 5
