@@ -165,12 +165,11 @@ struct ScanFileReader {
         }
     }
 
-    /// The string keys of a mapping, in order; duplicates and non-string keys are refused.
+    /// The keys of a mapping, in order (Yams has refused duplicates); a key that is not a
+    /// scalar is refused.
     func entries(_ mapping: Node.Mapping, _ place: String) throws -> [Entry] {
-        var seen = Set<String>()
-        return try mapping.map { key, value in
+        try mapping.map { key, value in
             guard let name = key.scalar?.string else { throw error(key.mark, "a key in \(place) is not a plain word") }
-            guard seen.insert(name).inserted else { throw error(key.mark, "key \(name) is given twice in \(place)") }
             return Entry(key: name, value: value, mark: key.mark)
         }
     }
