@@ -6,7 +6,7 @@ struct ScanGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
         abstract: "Parameter scans: run a command over a grid of settings, resumably, on a laptop or a SLURM array.",
-        subcommands: [ScanRun.self, ScanMerge.self, ScanStatus.self, ScanSlurm.self])
+        subcommands: [ScanRun.self, ScanMerge.self, ScanStatus.self, ScanSlurm.self, ScanPlot.self])
 }
 
 struct ScanRun: ParsableCommand {
@@ -190,6 +190,49 @@ struct ScanStatus: ParsableCommand {
             for (point, reason) in report.failures {
                 print("failed: point \(point.index) (\(point.label)) [\(point.hash)]: \(reason)")
             }
+        }
+    }
+}
+
+struct ScanPlot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Draw the finished points of a scan (the figure of dmft plot), coloured by one varied key.")
+
+    @Argument(help: "The --out-dir of dmft scan run.")
+    var directory: String
+
+    @Option(name: .customLong("color-by"), help: "The varied key whose value colours each curve.")
+    var colorBy: String
+
+    @Option(help: "Output SVG. Default DIR/curves.svg.")
+    var out: String?
+
+    @Flag(help: "Also write a PNG next to the SVG (same name, extension .png).")
+    var png = false
+
+    @Option(name: .customLong("time-axis"), help: "Time axis: t, t*m, t/sqrt(m) or t/m.")
+    var timeAxis: TimeAxis = .t
+
+    @Flag(name: .customLong("log-time"), help: "Logarithmic time axis (the point t = 0 is dropped).")
+    var logTime = false
+
+    func validate() throws {
+        try Check.refusing {
+            if let out { try Check.outputPath(out, "--out") }
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let svgPath = out ?? directory + "/curves.svg"
+            let pngPath = png ? String(svgPath.dropLast(svgPath.hasSuffix(".svg") ? 4 : 0)) + ".png" : nil
+            let outputs = try OutputFiles([svgPath] + (pngPath.map { [$0] } ?? []))
+            if let pngPath { _ = try PNGRenderer.requireConverter(for: pngPath) }
+            let figure = try Scan.figure(directory: directory, colourBy: colorBy, timeAxis: timeAxis, logTime: logTime)
+            try figure.stage(in: outputs, svgPath: svgPath, pngPath: pngPath)
+            try outputs.commitUnlessInterrupted()
+            Terminal.printError("wrote \(outputs.destinations.joined(separator: " and "))")
         }
     }
 }

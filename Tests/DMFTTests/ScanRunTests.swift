@@ -46,6 +46,12 @@ final class ScanRunTests: XCTestCase {
         XCTAssert(status.output.contains("6 points: 2 pending, 0 running, 4 done, 0 failed"), status.output)
         XCTAssertEqual(try dmft(["scan", "run", file, "--out-dir", "sharded", "--shard", "3/3"]).status, 0)
         try assertSameMergedFiles("whole", "sharded")
+        // The figure colours each point by alpha along viridis (0.2, 0.4, 0.6: log-spaced positions).
+        XCTAssertEqual(try dmft(["scan", "plot", "whole", "--color-by", "alpha", "--out", "alpha.svg"]).status, 0)
+        let svg = try read("alpha.svg")
+        for colour in ColourScale.viridis.colours(for: [0.2, 0.4, 0.6]) { XCTAssert(svg.contains(colour.svg), colour.svg) }
+        XCTAssert(svg.contains("alpha = 0.4, noise = 0.6"))
+        XCTAssert(try dmft(["scan", "plot", "whole", "--color-by", "width"]).output.contains("width is not a varied key"))
         let curves = try read("whole/curves.csv")
         XCTAssert(curves.hasPrefix("index,alpha,noise,t,e_train,e_test,a,gamma,v,Cd_t0,Co_tt,nu\n"), curves)
         XCTAssertEqual(curves.split(separator: "\n").count, 1 + 6 * 11)

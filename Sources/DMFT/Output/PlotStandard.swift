@@ -67,14 +67,15 @@ public enum StandardFigure {
     /// (or `panels`) against `timeAxis`, logarithmic in time with `logTime` (t = 0 dropped).
     /// Simulations are thinned to at most `maxMarkers` markers per curve, evenly spaced
     /// along the drawn time axis. Panels without data in any input are left out unless
-    /// asked for by `panels`, which is then an error.
+    /// asked for by `panels`, which is then an error. With `colourValues` (one per input) the
+    /// curves are coloured by those values along `ColourScale.viridis` instead.
     public static func observables(
         _ inputs: [Input], timeAxis: TimeAxis = .t, logTime: Bool = false, panels: [Panel]? = nil,
-        maxMarkers: Int = 30, style: PlotStyle = PlotStyle()
+        maxMarkers: Int = 30, style: PlotStyle = PlotStyle(), colourValues: [Double]? = nil
     ) throws -> Figure {
         guard !inputs.isEmpty else { throw DMFTError.invalidInput("nothing to plot: no trajectories given") }
         try checkWidths(inputs, neededBy: timeAxis.needsWidth ? "the time axis \(timeAxis.rawValue)" : nil)
-        let colours = colours(for: inputs)
+        let colours = colourValues.map { ColourScale.viridis.colours(for: $0) } ?? colours(for: inputs)
         let xScale: AxisScale = logTime ? .log : .linear
         let xLabel = timeAxis.label
 
