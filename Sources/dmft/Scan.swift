@@ -197,40 +197,69 @@ struct ScanStatus: ParsableCommand {
 struct ScanPlot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Draw the finished points of a scan (the figure of dmft plot), coloured by one varied key.")
+        abstract: "Draw a scan: its curves coloured by one varied key, or a heat map of a summary column over two.")
 
     @Argument(help: "The --out-dir of dmft scan run.")
     var directory: String
 
-    @Option(name: .customLong("color-by"), help: "The varied key whose value colours each curve.")
-    var colorBy: String
+    @Option(name: .customLong("color-by"), help: "Curves (the figure of dmft plot) of the finished points, coloured by this varied key.")
+    var colorBy: String?
 
-    @Option(help: "Output SVG. Default DIR/curves.svg.")
+    @Option(help: "A heat map of this column of summary.csv (e.g. e_test_min) over the varied keys --x and --y.")
+    var heatmap: String?
+
+    @Option(name: .customLong("x"), help: "With --heatmap: the varied key along the horizontal axis.")
+    var xKey: String?
+
+    @Option(name: .customLong("y"), help: "With --heatmap: the varied key along the vertical axis.")
+    var yKey: String?
+
+    @Flag(name: .customLong("log-color"), help: "With --heatmap: colours logarithmic in the value (every value must be positive).")
+    var logColor = false
+
+    @Option(help: "Output SVG. Default DIR/curves.svg, or DIR/<COLUMN>.svg for a heat map.")
     var out: String?
 
     @Flag(help: "Also write a PNG next to the SVG (same name, extension .png).")
     var png = false
 
-    @Option(name: .customLong("time-axis"), help: "Time axis: t, t*m, t/sqrt(m) or t/m.")
+    @Option(name: .customLong("time-axis"), help: "Curves: time axis t, t*m, t/sqrt(m) or t/m.")
     var timeAxis: TimeAxis = .t
 
-    @Flag(name: .customLong("log-time"), help: "Logarithmic time axis (the point t = 0 is dropped).")
+    @Flag(name: .customLong("log-time"), help: "Curves: logarithmic time axis (the point t = 0 is dropped).")
     var logTime = false
 
     func validate() throws {
         try Check.refusing {
+            guard (colorBy == nil) != (heatmap == nil) else {
+                throw DMFTError.invalidInput("give either --color-by KEY (curves) or --heatmap COLUMN --x KEY --y KEY")
+            }
+            if heatmap != nil, xKey == nil || yKey == nil {
+                throw DMFTError.invalidInput("--heatmap needs --x KEY and --y KEY, two varied keys of the scan")
+            }
+            if heatmap == nil, let flag = ["--x", "--y", "--log-color"].first(where: Check.given) {
+                throw DMFTError.invalidInput("\(flag) applies to --heatmap only")
+            }
+            if heatmap != nil, let flag = ["--time-axis", "--log-time"].first(where: Check.given) {
+                throw DMFTError.invalidInput("\(flag) applies to --color-by only")
+            }
             if let out { try Check.outputPath(out, "--out") }
         }
     }
 
     func run() throws {
         try reportingErrors {
-            let svgPath = out ?? directory + "/curves.svg"
+            let svgPath = out ?? directory + "/" + (heatmap ?? "curves") + ".svg"
             let pngPath = png ? String(svgPath.dropLast(svgPath.hasSuffix(".svg") ? 4 : 0)) + ".png" : nil
             let outputs = try OutputFiles([svgPath] + (pngPath.map { [$0] } ?? []))
             if let pngPath { _ = try PNGRenderer.requireConverter(for: pngPath) }
-            let figure = try Scan.figure(directory: directory, colourBy: colorBy, timeAxis: timeAxis, logTime: logTime)
-            try figure.stage(in: outputs, svgPath: svgPath, pngPath: pngPath)
+            if let heatmap, let xKey, let yKey {
+                let map = try Scan.heatMap(directory: directory, column: heatmap, x: xKey, y: yKey, logColour: logColor)
+                try map.stage(in: outputs, svgPath: svgPath, pngPath: pngPath)
+            } else if let colorBy {
+                let figure = try Scan.figure(directory: directory, colourBy: colorBy, timeAxis: timeAxis, logTime: logTime)
+                try figure.stage(in: outputs, svgPath: svgPath, pngPath: pngPath)
+            }
             try outputs.commitUnlessInterrupted()
             Terminal.printError("wrote \(outputs.destinations.joined(separator: " and "))")
         }

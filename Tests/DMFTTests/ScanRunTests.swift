@@ -52,6 +52,11 @@ final class ScanRunTests: XCTestCase {
         for colour in ColourScale.viridis.colours(for: [0.2, 0.4, 0.6]) { XCTAssert(svg.contains(colour.svg), colour.svg) }
         XCTAssert(svg.contains("alpha = 0.4, noise = 0.6"))
         XCTAssert(try dmft(["scan", "plot", "whole", "--color-by", "width"]).output.contains("width is not a varied key"))
+        // The heat map of the early-stopping test error over (alpha, noise): 3 × 2 cells.
+        XCTAssertEqual(try dmft(["scan", "plot", "whole", "--heatmap", "e_test_min", "--x", "alpha", "--y", "noise"]).status, 0)
+        XCTAssert(try read("whole/e_test_min.svg").contains("e_test_min"))
+        XCTAssert(try dmft(["scan", "plot", "whole", "--heatmap", "e_test_min", "--x", "alpha", "--y", "width"]).output
+            .contains("width is not a varied key"))
         let curves = try read("whole/curves.csv")
         XCTAssert(curves.hasPrefix("index,alpha,noise,t,e_train,e_test,a,gamma,v,Cd_t0,Co_tt,nu\n"), curves)
         XCTAssertEqual(curves.split(separator: "\n").count, 1 + 6 * 11)

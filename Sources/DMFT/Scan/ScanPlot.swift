@@ -26,4 +26,38 @@ extension Scan {
         guard !inputs.isEmpty else { throw DMFTError.invalidInput("no point of the scan in \(directory) is done yet") }
         return try StandardFigure.observables(inputs, timeAxis: timeAxis, logTime: logTime, colourValues: values)
     }
+
+    /// A heat map of the summary column `column` (one of `ScanSummary.columns` but
+    /// `error_estimate`) over the varied keys `x` and `y` (both numeric): one cell per point,
+    /// missing where the point is not done or has no value. With more axes than these two, two
+    /// points share a cell and the heat map is refused.
+    public static func heatMap(
+        directory: String, column: String, x: String, y: String, logColour: Bool = false
+    ) throws -> HeatMap {
+        let store = ScanDirectory(directory)
+        let scan = try store.loadScan()
+        let numeric = ScanSummary.columns.filter { $0 != "error_estimate" }
+        guard let index = numeric.firstIndex(of: column) else {
+            throw DMFTError.invalidInput("--heatmap takes a column of summary.csv: \(numeric.joined(separator: ", ")); got \(column)")
+        }
+        for key in [x, y] {
+            guard let axis = scan.axes.first(where: { $0.name == key }) else {
+                throw DMFTError.invalidInput(
+                    "\(key) is not a varied key of the scan in \(directory); its axes: \(scan.axes.map(\.name).joined(separator: ", "))")
+            }
+            guard axis.values.allSatisfy({ $0.number != nil }) else {
+                throw DMFTError.invalidInput("the values of \(key) are not all numbers: it cannot be a heat map's axis")
+            }
+        }
+        let points = try scan.points.map { point -> (x: Double, y: Double, value: Double?) in
+            func coordinate(_ key: String) -> Double { point.values.first { $0.name == key }!.value.number! }
+            var value: Double?
+            if store.status(of: point).state == .done {
+                let trajectory = try TrajectoryCSV.read(path: store.pointDirectory(point.hash) + "/" + scan.command.csvName)
+                value = ScanSummary(trajectory, record: point.record, command: scan.command).values[index]
+            }
+            return (coordinate(x), coordinate(y), value)
+        }
+        return try HeatMap(points: points, xLabel: x, yLabel: y, valueLabel: column, colourScale: logColour ? .log : .linear)
+    }
 }
