@@ -404,20 +404,14 @@ struct HeatMapRenderer {
                     + "\(PlotText.svgContent(label, fontSize: tickFont))</text>\n"
             }
         }
-        if !barTicks.isEmpty {
-            svg += "<path class=\"ticks\" d=\"\(barTicks)\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
-        }
-        svg += "<g class=\"tick-labels\" font-size=\"\(svgNumber(tickFont))\" fill=\"#000000\">\n\(barLabels)</g>\n"
+        svg += svgTicks(path: barTicks, labels: barLabels, fontSize: tickFont)
         if !map.valueLabel.isEmpty {
             svg += "<text class=\"colour-bar-label\" transform=\"translate(\(svgNumber(barLabelX)),\(svgNumber(bar.y + bar.height / 2))) rotate(-90)\" "
                 + "font-size=\"\(svgNumber(labelFont))\" text-anchor=\"middle\">"
                 + "\(PlotText.svgContent(map.valueLabel, fontSize: labelFont))</text>\n"
         }
         svg += "</g>\n"
-        if !tickPath.isEmpty {
-            svg += "<path class=\"ticks\" d=\"\(tickPath)\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
-        }
-        svg += "<g class=\"tick-labels\" font-size=\"\(svgNumber(tickFont))\" fill=\"#000000\">\n\(labels)</g>\n"
+        svg += svgTicks(path: tickPath, labels: labels, fontSize: tickFont)
         if !map.xLabel.isEmpty {
             svg += "<text class=\"x-label\" x=\"\(svgNumber(plot.x + plot.width / 2))\" y=\"\(svgNumber(xLabelY))\" "
                 + "font-size=\"\(svgNumber(labelFont))\" text-anchor=\"middle\">"

@@ -316,10 +316,7 @@ struct SVGRenderer {
                     + "text-anchor=\"end\">\(PlotText.svgContent(label, fontSize: tickFont))</text>\n"
             }
         }
-        if !tickPath.isEmpty {
-            svg += "<path class=\"ticks\" d=\"\(tickPath)\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
-        }
-        svg += "<g class=\"tick-labels\" font-size=\"\(svgNumber(tickFont))\" fill=\"#000000\">\n\(labels)</g>\n"
+        svg += svgTicks(path: tickPath, labels: labels, fontSize: tickFont)
 
         // Axis labels, title, letter.
         let labelFont = style.labelFontSize
@@ -513,4 +510,13 @@ struct SVGRenderer {
         }
         return svg
     }
+}
+
+/// SVG of a tick path (`d` commands, nothing when empty) and the group of its labels.
+func svgTicks(path: String, labels: String, fontSize: Double) -> String {
+    var svg = ""
+    if !path.isEmpty {
+        svg += "<path class=\"ticks\" d=\"\(path)\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
+    }
+    return svg + "<g class=\"tick-labels\" font-size=\"\(svgNumber(fontSize))\" fill=\"#000000\">\n\(labels)</g>\n"
 }
