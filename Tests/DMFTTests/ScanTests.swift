@@ -40,6 +40,27 @@ final class ScanTests: XCTestCase {
 
     /// The hash depends on the run, not on how its settings were written: a default given
     /// explicitly, an integer written as a double, or a key that does not apply change nothing.
+    func testKeysValidOnlyTogetherCanBeZipped() throws {
+        // φ̂ with a v² term needs h with a q² term: each value alone is refused on the default h,
+        // the zipped pairs are valid, and a pair that is invalid together is refused with its line.
+        let zipped = """
+            command: solve
+            base: {width: 5, tmax: 1}
+            combine: zip
+            axes:
+              h: [[0.9, 0.5], [0.9, 0, 0.1666667]]
+              phihat: [[0.9, 0.5], [0.9, 0, 0.1666667]]
+            """
+        let scan = try Scan(text: zipped, path: "z.yaml")
+        XCTAssertEqual(scan.points.count, 2)
+        XCTAssertEqual(scan.points[0].record["problem"]?.objectValue?["h"], .array([.double(0.9), .double(0.5)]))
+        let crossed = zipped.replacingOccurrences(
+            of: "phihat: [[0.9, 0.5], [0.9, 0, 0.1666667]]", with: "phihat: [[0.9, 0, 0.1666667], [0.9, 0.5]]")
+        XCTAssertThrowsError(try Scan(text: crossed, path: "z.yaml")) { error in
+            XCTAssertTrue("\(error)".contains("scan file z.yaml, line 6: key axes.phihat, value [0.9,0.5]"), "\(error)")
+        }
+    }
+
     func testHashNamesTheResolvedRun() throws {
         let plain = try Scan(command: .solve, base: ["width": .int(5), "tmax": .int(1)], axes: []).points[0]
         let spelled = try Scan(

@@ -74,6 +74,9 @@ extension Scan {
             throw file.error(axesEntry.mark, "key axes must be a mapping from keys to their values")
         }
         var axes: [ScanAxis] = []
+        // A value refused on the base alone is reported with its own line, but only if a point
+        // holding it is refused too: zipped keys (h with φ̂, say) are only valid together.
+        var refusedAlone: DMFTError?
         for item in try file.entries(axesMapping, "axes") {
             guard Self.variableKeys.contains(item.key) else {
                 throw file.error(
@@ -85,10 +88,10 @@ extension Scan {
                 one[item.key] = value
                 do {
                     _ = try ScanPoint.resolve(command: command, settings: one, source: "\(file.path)")
-                } catch DMFTError.invalidInput(let message) {
+                } catch DMFTError.invalidInput(let message) where refusedAlone == nil {
                     let mark = item.value.sequence.map { Array($0)[k].mark } ?? item.mark
-                    throw file.error(mark, "key axes.\(item.key), value \(value.text): \(message)")
-                }
+                    refusedAlone = file.error(mark, "key axes.\(item.key), value \(value.text): \(message)")
+                } catch DMFTError.invalidInput {}
             }
             axes.append(axis)
         }
@@ -109,7 +112,7 @@ extension Scan {
         do {
             try self.init(command: command, base: base, axes: axes, combination: combination, maxMemoryGB: memory)
         } catch DMFTError.invalidInput(let message) {
-            throw file.error(axesEntry.mark, message)
+            throw refusedAlone ?? file.error(axesEntry.mark, message)
         }
     }
 
