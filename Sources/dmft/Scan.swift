@@ -197,18 +197,24 @@ struct ScanStatus: ParsableCommand {
 struct ScanPlot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Draw a scan: its curves coloured by one varied key, or a heat map of a summary column over two.")
+        abstract: "Draw a scan: its curves coloured by one varied key, a summary column against one varied key, or a heat map of a summary column over two.")
 
     @Argument(help: "The --out-dir of dmft scan run.")
     var directory: String
 
-    @Option(name: .customLong("color-by"), help: "Curves (the figure of dmft plot) of the finished points, coloured by this varied key.")
+    @Option(name: .customLong("color-by"), help: "Curves (the figure of dmft plot) of the finished points, coloured by this varied key; with --summary, one curve per value of this key.")
     var colorBy: String?
+
+    @Option(help: "A column of summary.csv (e.g. e_test_final) against the varied key --x, one curve per value of the varied key --color-by.")
+    var summary: String?
+
+    @Flag(name: .customLong("log-x"), help: "With --summary: logarithmic horizontal axis.")
+    var logX = false
 
     @Option(help: "A heat map of this column of summary.csv (e.g. e_test_min) over the varied keys --x and --y.")
     var heatmap: String?
 
-    @Option(name: .customLong("x"), help: "With --heatmap: the varied key along the horizontal axis.")
+    @Option(name: .customLong("x"), help: "With --heatmap or --summary: the varied key along the horizontal axis.")
     var xKey: String?
 
     @Option(name: .customLong("y"), help: "With --heatmap: the varied key along the vertical axis.")
@@ -231,17 +237,28 @@ struct ScanPlot: ParsableCommand {
 
     func validate() throws {
         try Check.refusing {
-            guard (colorBy == nil) != (heatmap == nil) else {
-                throw DMFTError.invalidInput("give either --color-by KEY (curves) or --heatmap COLUMN --x KEY --y KEY")
+            let usage = "give --color-by KEY (curves), --summary COLUMN --x KEY --color-by KEY, or --heatmap COLUMN --x KEY --y KEY"
+            guard heatmap == nil || summary == nil, heatmap != nil || colorBy != nil else { throw DMFTError.invalidInput(usage) }
+            if heatmap != nil {
+                guard xKey != nil, yKey != nil else {
+                    throw DMFTError.invalidInput("--heatmap needs --x KEY and --y KEY, two varied keys of the scan")
+                }
+                if let flag = ["--color-by", "--log-x"].first(where: Check.given) {
+                    throw DMFTError.invalidInput("\(flag) does not apply to --heatmap")
+                }
+            } else if summary != nil {
+                guard xKey != nil, colorBy != nil else {
+                    throw DMFTError.invalidInput("--summary needs --x KEY and --color-by KEY, two varied keys of the scan")
+                }
+                if let flag = ["--y", "--log-color"].first(where: Check.given) {
+                    throw DMFTError.invalidInput("\(flag) does not apply to --summary")
+                }
+            } else if let flag = ["--x", "--y", "--log-color", "--log-x"].first(where: Check.given) {
+                let modes = ["--x": "--heatmap or --summary", "--y": "--heatmap", "--log-color": "--heatmap", "--log-x": "--summary"]
+                throw DMFTError.invalidInput("\(flag) applies to \(modes[flag]!) only")
             }
-            if heatmap != nil, xKey == nil || yKey == nil {
-                throw DMFTError.invalidInput("--heatmap needs --x KEY and --y KEY, two varied keys of the scan")
-            }
-            if heatmap == nil, let flag = ["--x", "--y", "--log-color"].first(where: Check.given) {
-                throw DMFTError.invalidInput("\(flag) applies to --heatmap only")
-            }
-            if heatmap != nil, let flag = ["--time-axis", "--log-time"].first(where: Check.given) {
-                throw DMFTError.invalidInput("\(flag) applies to --color-by only")
+            if heatmap != nil || summary != nil, let flag = ["--time-axis", "--log-time"].first(where: Check.given) {
+                throw DMFTError.invalidInput("\(flag) applies to the curves of --color-by only")
             }
             if let out { try Check.outputPath(out, "--out") }
         }
@@ -249,13 +266,16 @@ struct ScanPlot: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let svgPath = out ?? directory + "/" + (heatmap ?? "curves") + ".svg"
+            let svgPath = out ?? directory + "/" + (heatmap ?? summary ?? "curves") + ".svg"
             let pngPath = png ? String(svgPath.dropLast(svgPath.hasSuffix(".svg") ? 4 : 0)) + ".png" : nil
             let outputs = try OutputFiles([svgPath] + (pngPath.map { [$0] } ?? []))
             if let pngPath { _ = try PNGRenderer.requireConverter(for: pngPath) }
             if let heatmap, let xKey, let yKey {
                 let map = try Scan.heatMap(directory: directory, column: heatmap, x: xKey, y: yKey, logColour: logColor)
                 try map.stage(in: outputs, svgPath: svgPath, pngPath: pngPath)
+            } else if let summary, let xKey, let colorBy {
+                let figure = try Scan.summaryFigure(directory: directory, column: summary, x: xKey, groupBy: colorBy, logX: logX)
+                try figure.stage(in: outputs, svgPath: svgPath, pngPath: pngPath)
             } else if let colorBy {
                 let figure = try Scan.figure(directory: directory, colourBy: colorBy, timeAxis: timeAxis, logTime: logTime)
                 try figure.stage(in: outputs, svgPath: svgPath, pngPath: pngPath)

@@ -57,6 +57,12 @@ final class ScanRunTests: XCTestCase {
         XCTAssert(try read("whole/e_test_min.svg").contains("e_test_min"))
         XCTAssert(try dmft(["scan", "plot", "whole", "--heatmap", "e_test_min", "--x", "alpha", "--y", "width"]).output
             .contains("width is not a varied key"))
+        // A summary column against alpha, one curve per noise, labelled by its value.
+        XCTAssertEqual(try dmft(["scan", "plot", "whole", "--summary", "e_test_final", "--x", "alpha", "--color-by", "noise"]).status, 0)
+        let summarySVG = try read("whole/e_test_final.svg")
+        XCTAssert(summarySVG.contains("noise = 0.3") && summarySVG.contains("noise = 0.6"), summarySVG)
+        XCTAssert(try dmft(["scan", "plot", "whole", "--summary", "e_test_final", "--x", "alpha", "--color-by", "noise", "--y", "noise"])
+            .output.contains("--y does not apply to --summary"))
         let curves = try read("whole/curves.csv")
         XCTAssert(curves.hasPrefix("index,alpha,noise,t,e_train,e_test,a,gamma,v,Cd_t0,Co_tt,nu\n"), curves)
         XCTAssertEqual(curves.split(separator: "\n").count, 1 + 6 * 11)

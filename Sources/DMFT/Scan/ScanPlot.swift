@@ -61,3 +61,45 @@ extension Scan {
         return try HeatMap(points: points, xLabel: x, yLabel: y, valueLabel: column, colourScale: logColour ? .log : .linear)
     }
 }
+
+extension Scan {
+    /// The summary column `column` of the finished points of the scan in `directory` against
+    /// the numeric varied key `x`, one curve (lines and markers) per value of the varied key
+    /// `groupBy` — the paper's way of showing, say, the long-time test error against the width
+    /// for several activations.
+    public static func summaryFigure(
+        directory: String, column: String, x: String, groupBy: String, logX: Bool = false
+    ) throws -> Figure {
+        let store = ScanDirectory(directory)
+        let scan = try store.loadScan()
+        let numeric = ScanSummary.columns.filter { $0 != "error_estimate" }
+        guard let index = numeric.firstIndex(of: column) else {
+            throw DMFTError.invalidInput("--summary takes a column of summary.csv: \(numeric.joined(separator: ", ")); got \(column)")
+        }
+        for key in [x, groupBy] where !scan.axes.contains(where: { $0.name == key }) {
+            throw DMFTError.invalidInput(
+                "\(key) is not a varied key of the scan in \(directory); its axes: \(scan.axes.map(\.name).joined(separator: ", "))")
+        }
+        guard scan.axes.first(where: { $0.name == x })!.values.allSatisfy({ $0.number != nil }) else {
+            throw DMFTError.invalidInput("the values of \(x) are not all numbers: it cannot be the horizontal axis")
+        }
+        var groups: [String] = [], points: [String: [(x: Double, y: Double)]] = [:]
+        for point in scan.points where store.status(of: point).state == .done {
+            let trajectory = try TrajectoryCSV.read(path: store.pointDirectory(point.hash) + "/" + scan.command.csvName)
+            guard let value = ScanSummary(trajectory, record: point.record, command: scan.command).values[index] else { continue }
+            let group = "\(groupBy) = " + point.values.first { $0.name == groupBy }!.value.text
+            if points[group] == nil { groups.append(group) }
+            points[group, default: []].append((point.values.first { $0.name == x }!.value.number!, value))
+        }
+        guard !groups.isEmpty else { throw DMFTError.invalidInput("no finished point of the scan in \(directory) has a value of \(column)") }
+        let series = groups.enumerated().flatMap { k, group -> [PlotSeries] in
+            let sorted = points[group]!.sorted { $0.x < $1.x }
+            let colour = PlotColour.categorical[k % PlotColour.categorical.count]
+            return [PlotSeries(label: group, x: sorted.map(\.x), y: sorted.map(\.y), style: .line, colour: colour),
+                    PlotSeries(label: "", x: sorted.map(\.x), y: sorted.map(\.y), style: .markers, colour: colour)]
+        }
+        var panel = PlotPanel(xLabel: x, yLabel: column, xScale: logX ? .log : .linear, series: series)
+        panel.legend = []
+        return Figure(panels: [panel], legend: series.filter { !$0.label.isEmpty }.map(\.legendEntry))
+    }
+}
