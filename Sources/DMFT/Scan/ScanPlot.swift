@@ -10,10 +10,7 @@ extension Scan {
     ) throws -> Figure {
         let store = ScanDirectory(directory)
         let scan = try store.loadScan()
-        guard let axis = scan.axes.first(where: { $0.name == key }) else {
-            throw DMFTError.invalidInput(
-                "\(key) is not a varied key of the scan in \(directory); its axes: \(scan.axes.map(\.name).joined(separator: ", "))")
-        }
+        let axis = try scan.axis(key, directory: directory)
         let numeric = axis.values.allSatisfy { $0.number != nil }
         var inputs: [StandardFigure.Input] = [], values: [Double] = []
         for point in scan.points where store.status(of: point).state == .done {
@@ -36,15 +33,9 @@ extension Scan {
     ) throws -> HeatMap {
         let store = ScanDirectory(directory)
         let scan = try store.loadScan()
-        let numeric = ScanSummary.columns.filter { $0 != "error_estimate" }
-        guard let index = numeric.firstIndex(of: column) else {
-            throw DMFTError.invalidInput("--heatmap takes a column of summary.csv: \(numeric.joined(separator: ", ")); got \(column)")
-        }
+        let index = try summaryColumn(column, option: "--heatmap")
         for key in [x, y] {
-            guard let axis = scan.axes.first(where: { $0.name == key }) else {
-                throw DMFTError.invalidInput(
-                    "\(key) is not a varied key of the scan in \(directory); its axes: \(scan.axes.map(\.name).joined(separator: ", "))")
-            }
+            let axis = try scan.axis(key, directory: directory)
             guard axis.values.allSatisfy({ $0.number != nil }) else {
                 throw DMFTError.invalidInput("the values of \(key) are not all numbers: it cannot be a heat map's axis")
             }
@@ -72,15 +63,9 @@ extension Scan {
     ) throws -> Figure {
         let store = ScanDirectory(directory)
         let scan = try store.loadScan()
-        let numeric = ScanSummary.columns.filter { $0 != "error_estimate" }
-        guard let index = numeric.firstIndex(of: column) else {
-            throw DMFTError.invalidInput("--summary takes a column of summary.csv: \(numeric.joined(separator: ", ")); got \(column)")
-        }
-        for key in [x, groupBy] where !scan.axes.contains(where: { $0.name == key }) {
-            throw DMFTError.invalidInput(
-                "\(key) is not a varied key of the scan in \(directory); its axes: \(scan.axes.map(\.name).joined(separator: ", "))")
-        }
-        guard scan.axes.first(where: { $0.name == x })!.values.allSatisfy({ $0.number != nil }) else {
+        let index = try summaryColumn(column, option: "--summary")
+        _ = try scan.axis(groupBy, directory: directory)
+        guard try scan.axis(x, directory: directory).values.allSatisfy({ $0.number != nil }) else {
             throw DMFTError.invalidInput("the values of \(x) are not all numbers: it cannot be the horizontal axis")
         }
         var groups: [String] = [], points: [String: [(x: Double, y: Double)]] = [:]
@@ -101,5 +86,23 @@ extension Scan {
         var panel = PlotPanel(xLabel: x, yLabel: column, xScale: logX ? .log : .linear, series: series)
         panel.legend = []
         return Figure(panels: [panel], legend: series.filter { !$0.label.isEmpty }.map(\.legendEntry))
+    }
+
+    /// The index in `ScanSummary.columns` (less `error_estimate`) of a plotted summary column.
+    private static func summaryColumn(_ column: String, option: String) throws -> Int {
+        let numeric = ScanSummary.columns.filter { $0 != "error_estimate" }
+        guard let index = numeric.firstIndex(of: column) else {
+            throw DMFTError.invalidInput("\(option) takes a column of summary.csv: \(numeric.joined(separator: ", ")); got \(column)")
+        }
+        return index
+    }
+
+    /// The axis of the varied key `key`, or an error naming the scan's axes.
+    private func axis(_ key: String, directory: String) throws -> ScanAxis {
+        guard let axis = axes.first(where: { $0.name == key }) else {
+            throw DMFTError.invalidInput(
+                "\(key) is not a varied key of the scan in \(directory); its axes: \(axes.map(\.name).joined(separator: ", "))")
+        }
+        return axis
     }
 }
