@@ -323,6 +323,12 @@ dmft compare --window 1
 dmft compare --window nan,1
 dmft compare --dt 0
 dmft compare --dt 1e-12
+dmft compare --solver sideways
+dmft compare --solver ratio --dt 0.1
+dmft compare --solver long --tolerance 0
+dmft compare --solver ratio --nodes 3
+dmft compare --solver uniform --nodes 64
+dmft compare --solver ratio --tmax 1e300
 dmft compare --tmax 1e300
 dmft compare --runs 0
 dmft compare --lr 0

@@ -16,7 +16,7 @@ extension Solve {
         try Check.refusing {
             let (_, checked) = try problem.checked()
             let resolved = try problem.settings(solver.given).settings.resolved(for: checked)
-            try solver.check(checked, try solver.settings(resolved, ignoring: []))
+            try SolverOptions.check(checked, try solver.settings(resolved, ignoring: []))
             try Check.outputPath(out, "--out")
             _ = try RunOutput.paths(for: out)
         }
@@ -38,7 +38,7 @@ extension Example {
 extension SolverOptions {
     /// The solver settings `s` (flags over `--config`): in range, only the flags of the chosen
     /// `--solver`, the checkpoint file usable, and the run within `--max-memory-gb`.
-    func check(_ problem: TrainingProblem, _ s: SolverSettings) throws {
+    static func check(_ problem: TrainingProblem, _ s: SolverSettings) throws {
         try Check.number(s.tmax, "--tmax", timeBounds)
         try Check.number(s.dt, "--dt", .positive(atMost: s.tmax))
         try Check.number(s.tolerance, "--tolerance", toleranceBounds)
@@ -162,17 +162,14 @@ extension Compare {
             let settings = try problem.settings(try given).settings.resolved(for: checked)
             let duration = try settings.value(\.tmax, "tmax")
             try Check.number(duration, "--tmax", timeBounds)
-            try Check.number(settings.dt, "--dt", .positive(atMost: duration))
             if let range = settings.window {
                 try Check.number(range[0], "--window", .magnitude(atMost: 1e12))
                 try Check.number(range[1], "--window", .magnitude(atMost: 1e12))
             }
             let models = settings.chosenModels
             guard Set(models).count == models.count else { throw DMFTError.invalidInput("--models lists a model twice") }
-            try Check.memoryLimit(resources.maxMemoryGB)
-            try Check.budget(
-                .dmft(checked, SolverSettings(dt: settings.dt, tmax: duration, maxMemoryGB: resources.maxMemoryGB)),
-                memoryLimitGB: resources.maxMemoryGB)
+            try SolverOptions.check(
+                checked, SolverSettings(settings.theory, tmax: duration, maxMemoryGB: resources.maxMemoryGB))
             try simulation.check(
                 models, resolved: settings.simulate, spec: spec, problem: checked, tmax: duration,
                 memoryLimitGB: resources.maxMemoryGB)

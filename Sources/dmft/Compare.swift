@@ -10,7 +10,10 @@ struct Compare: ParsableCommand {
             (t, then per observable <obs>_dmft, <obs>_<model>, <obs>_<model>_se on the simulations'
             time points, the DMFT interpolated linearly) and metrics.csv (per model and observable: max
             and RMS deviation, absolute and in standard errors, over --window), and figure.svg with
-            figure.png (theory as lines, simulations as markers with standard-error bars). The
+            figure.png (theory as lines, simulations as markers with standard-error bars); with
+            --time-axis t/m also scaling.svg and scaling.png (a/√m and √m·v against t/m, e_test − e_train
+            against a/√m: the slow scale, arXiv:2502.21269 Fig. 5). --solver long or ratio runs the DMFT
+            with the long-time solvers of dmft solve. The
             metrics are printed. compare.json records the problem and every setting: `dmft compare
             --config DIR/compare.json` reruns it; dmft.json and <model>.json are the sidecars of
             `dmft solve` and `dmft simulate`.
@@ -22,13 +25,30 @@ struct Compare: ParsableCommand {
     @Option(help: "Comma-separated simulators: gaussian, network. Default network.")
     var models: String?
 
-    @Option(help: "DMFT time step (default from the stability limit).")
+    @Option(name: .customLong("solver"), help: ArgumentHelp(
+        "DMFT solver, as for dmft solve: uniform, long or ratio (for t = Θ(m)). Default uniform.",
+        valueName: "uniform|long|ratio"))
+    var method: SolverMethod?
+
+    @Option(help: "uniform: DMFT time step (default from the stability limit).")
     var dt: Double?
+
+    @Option(help: "long, ratio: the DMFT solver's tolerance (as for dmft solve).")
+    var tolerance: Double?
+
+    @Option(help: "ratio: number of ratio nodes L (default 96).")
+    var nodes: Int?
+
+    @Option(help: "ratio: clustering A of the nodes at both ends (default 4).")
+    var clustering: Double?
+
+    @Option(help: "ratio: automatic, implicit or explicit (default automatic).")
+    var integrator: RatioGridSolver.Integrator?
 
     @Option(help: "Final time. Default 20.")
     var tmax: Double?
 
-    @Option(help: "Time window of the deviation metrics, as T0,T1 (default: everything).")
+    @Option(help: "Window of the deviation metrics, as T0,T1 on the --time-axis (default: everything).")
     var window: String?
 
     @Option(name: .customLong("out-dir"), help: "Directory for all outputs.")
@@ -54,11 +74,13 @@ struct Compare: ParsableCommand {
             let noPNG = try !settings.value(\.png, "png")
             let names = try (["dmft"] + chosen.map(\.rawValue)).flatMap { try RunOutput.paths(for: "\(outDir)/\($0).csv") }
                 + ["compare.json", "combined.csv", "metrics.csv", "figure.svg"].map { outDir + "/" + $0 }
-                + (noPNG ? [] : [pngPath])
+                + (noPNG ? [] : [pngPath]) + scalingFigures(axis: try settings.value(\.timeAxis, "time_axis"), png: !noPNG)
             let files = try OutputFiles(names, inputs: problem.inputFiles)
             if !noPNG { _ = try PNGRenderer.requireConverter(for: pngPath) }
-            let range = settings.window.map { $0[0]...$0[1] } ?? -Double.infinity...Double.infinity
-            var solverSettings = SolverSettings(dt: settings.dt, tmax: tmax)
+            let axis = try settings.value(\.timeAxis, "time_axis"), width = Double(spec.width)
+            let range = settings.window.map { axis.time(at: $0[0], width: width)...axis.time(at: $0[1], width: width) }
+                ?? -Double.infinity...Double.infinity
+            var solverSettings = SolverSettings(settings.theory, tmax: tmax, maxMemoryGB: resources.maxMemoryGB)
             solverSettings.ignoredConfigKeys = ignored
             let theory = try solveDMFT(spec: spec, solverSettings)
             // Everything is computed and staged before anything is moved into place: a failure,
@@ -111,11 +133,17 @@ struct Compare: ParsableCommand {
             try files.stage(metricsCSV, as: outDir + "/metrics.csv")
             let m = theory.problem.width
             let label = ["gaussian": "Gaussian-model GD", "network": "network SGD"]
+            let inputs: [StandardFigure.Input] = [("DMFT, m = \(m)", m, theory.trajectory)]
+                + experiments.map { ("\(label[$0.name] ?? $0.name), m = \(m)", m, $0.trajectory) }
             let figure = try StandardFigure.observables(
-                [("DMFT, m = \(m)", m, theory.trajectory)]
-                    + experiments.map { ("\(label[$0.name] ?? $0.name), m = \(m)", m, $0.trajectory) },
-                timeAxis: try settings.value(\.timeAxis, "time_axis"), logTime: try settings.value(\.logTime, "log_time"))
+                inputs, timeAxis: axis, logTime: try settings.value(\.logTime, "log_time"))
             try figure.stage(in: files, svgPath: outDir + "/figure.svg", pngPath: noPNG ? nil : pngPath, pngWidth: 1800)
+            if axis == .tOverM {
+                // The slow scale: a/√m and √m·v against t/m, e_test − e_train against a/√m.
+                try StandardFigure.longTimeScaling(inputs).stage(
+                    in: files, svgPath: outDir + "/scaling.svg", pngPath: noPNG ? nil : outDir + "/scaling.png",
+                    pngWidth: 1800)
+            }
             try files.commitUnlessInterrupted()
             print("model     observable  max|Δ|     rms|Δ|   max/se   rms/se")
             summary.forEach { print($0) }
@@ -125,4 +153,9 @@ struct Compare: ParsableCommand {
     }
 
     private var pngPath: String { outDir + "/figure.png" }
+
+    /// The long-time scaling figure, written when the time axis is t/m.
+    private func scalingFigures(axis: TimeAxis, png: Bool) -> [String] {
+        axis == .tOverM ? [outDir + "/scaling.svg"] + (png ? [outDir + "/scaling.png"] : []) : []
+    }
 }

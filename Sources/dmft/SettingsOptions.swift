@@ -45,6 +45,13 @@ extension SolverOptions {
 }
 
 extension SolverSettings {
+    /// What `solveDMFT` runs for the resolved settings `s` (no checkpoint), to `tmax`.
+    init(_ s: SolveSettings, tmax: Double, maxMemoryGB: Double) {
+        self.init(
+            method: s.method, dt: s.dt, tmax: tmax, tolerance: s.tolerance, maxMemoryGB: maxMemoryGB, nodes: s.nodes,
+            clustering: s.clustering, integrator: s.integrator)
+    }
+
     /// The settings a sidecar records (checkpointing and the memory limit do not change the output).
     var recorded: SolveSettings {
         SolveSettings(
@@ -80,7 +87,9 @@ extension Compare {
         get throws {
             CompareSettings(
                 models: try models.map(Self.parseModels), dt: dt, tmax: tmax, window: try window.map(Self.parseWindow),
-                timeAxis: timeAxis, logTime: logTime, png: png, simulation: simulation.given)
+                timeAxis: timeAxis, logTime: logTime, png: png, simulation: simulation.given,
+                theory: SolveSettings(
+                    solver: method, tolerance: tolerance, nodes: nodes, clustering: clustering, integrator: integrator))
         }
     }
 

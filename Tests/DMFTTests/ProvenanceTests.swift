@@ -51,6 +51,12 @@ final class ProvenanceTests: XCTestCase {
         try assertRoundTrip(Self.asymptotics, flags: AsymptoticsSettings(regime: .meanField))
         try assertRoundTrip(AsymptoticsSettings(regime: .lazy2, tmax: 3, tolerance: 1e-3), flags: AsymptoticsSettings(regime: .lazy2))
         try assertRoundTrip(Self.compare, flags: CompareSettings())
+        try assertRoundTrip(
+            CompareSettings(
+                models: [.gaussian], tmax: 4, window: [0.1, 0.3], timeAxis: .tOverM, logTime: false, png: true,
+                simulation: SimulateSettings(dim: 30, runs: 2),
+                theory: SolveSettings(solver: .ratio, tolerance: 1e-5, nodes: 48, clustering: 3, integrator: .implicit)),
+            flags: CompareSettings())
         try assertRoundTrip(Self.threshold, flags: ThresholdSettings())
     }
 
@@ -86,6 +92,14 @@ final class ProvenanceTests: XCTestCase {
         let gaussian = try SimulateSettings.layered(flags: SimulateSettings(model: .gaussian), config: sidecar(Self.simulate))
         XCTAssertEqual(gaussian.ignoredConfigKeys, ["batch", "test_samples"])
         XCTAssertNil(gaussian.settings.batch)
+        // compare's DMFT: a ratio-grid solve sidecar carries its solver settings over; a uniform flag drops them.
+        let ratio = try sidecar(Self.solve)
+        let carried = try CompareSettings.layered(flags: CompareSettings(), config: ratio)
+        XCTAssertEqual(carried.settings.theory, Self.solve)
+        let uniformCompare = try CompareSettings.layered(
+            flags: CompareSettings(theory: SolveSettings(solver: .uniform)), config: ratio)
+        XCTAssertEqual(uniformCompare.settings.theory, SolveSettings(solver: .uniform, tmax: 3))
+        XCTAssertEqual(uniformCompare.ignoredConfigKeys, ["clustering", "integrator", "nodes", "tolerance"])
     }
 
     /// Every command's sidecar can be given to every other command.

@@ -21,6 +21,16 @@ public enum TimeAxis: String, CaseIterable, Sendable {
         }
     }
 
+    /// The time `t` whose value on this axis is `x`, for width `m` (the inverse of `rescaled`).
+    public func time(at x: Double, width m: Double) -> Double {
+        switch self {
+        case .t: return x
+        case .tTimesM: return x / m
+        case .tOverSqrtM: return x * m.squareRoot()
+        case .tOverM: return x * m
+        }
+    }
+
     /// The axis label.
     public var label: String {
         switch self {

@@ -2,14 +2,20 @@ import Foundation
 
 extension TimeAxis: Codable {}
 
-/// The settings of `dmft compare`: the DMFT (uniform solver), the simulators, the metrics
-/// window and the figure's axes.
+/// The settings of `dmft compare`: the DMFT (any solver of `dmft solve`), the simulators, the
+/// metrics window and the figure's axes.
 public struct CompareSettings: CommandSettings {
     /// `--models` (default: network).
     public var models: [SimulationModel]?
-    /// `--dt` of the DMFT (default: `UniformEulerSolver.suggestedStep`).
+    /// `--solver` of the DMFT (default uniform).
+    public var solver: SolverMethod?
+    /// `--dt` of the uniform DMFT (default: `UniformEulerSolver.suggestedStep`).
     public var dt: Double?
-    /// `--window` T0,T1 of the deviation metrics (absent: every time).
+    /// `--tolerance` of the long and ratio solvers.
+    public var tolerance: Double?
+    /// `--nodes`, `--clustering`, `--integrator` of the ratio solver.
+    public var nodes: Int?, clustering: Double?, integrator: RatioGridSolver.Integrator?
+    /// `--window` T0,T1 of the deviation metrics, on the figure's time axis (absent: every time).
     public var window: [Double]?
     /// `--time-axis` of the figure (default t).
     public var timeAxis: TimeAxis?
@@ -28,21 +34,31 @@ public struct CompareSettings: CommandSettings {
 
     public init(
         models: [SimulationModel]? = nil, dt: Double? = nil, tmax: Double? = nil, window: [Double]? = nil,
-        timeAxis: TimeAxis? = nil, logTime: Bool? = nil, png: Bool? = nil, simulation: SimulateSettings = SimulateSettings()
+        timeAxis: TimeAxis? = nil, logTime: Bool? = nil, png: Bool? = nil, simulation: SimulateSettings = SimulateSettings(),
+        theory: SolveSettings = SolveSettings()
     ) {
         (self.models, self.dt, self.window) = (models, dt, window)
+        (solver, tolerance, nodes, clustering, integrator) =
+            (theory.solver, theory.tolerance, theory.nodes, theory.clustering, theory.integrator)
+        if let dt = theory.dt { self.dt = dt }
         (self.timeAxis, self.logTime, self.png, self.simulation) = (timeAxis, logTime, png, simulation)
         if let tmax { self.tmax = tmax }
     }
 
     enum OwnKeys: String, CodingKey, CaseIterable {
-        case models, dt, window, timeAxis = "time_axis", logTime = "log_time", png
+        case models, solver, dt, tolerance, nodes, clustering, integrator, window, timeAxis = "time_axis",
+             logTime = "log_time", png
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: OwnKeys.self)
         models = try c.decodeIfPresent([SimulationModel].self, forKey: .models)
+        solver = try c.decodeIfPresent(SolverMethod.self, forKey: .solver)
         dt = try c.decodeIfPresent(Double.self, forKey: .dt)
+        tolerance = try c.decodeIfPresent(Double.self, forKey: .tolerance)
+        nodes = try c.decodeIfPresent(Int.self, forKey: .nodes)
+        clustering = try c.decodeIfPresent(Double.self, forKey: .clustering)
+        integrator = try c.decodeIfPresent(RatioGridSolver.Integrator.self, forKey: .integrator)
         window = try c.decodeIfPresent([Double].self, forKey: .window)
         timeAxis = try c.decodeIfPresent(TimeAxis.self, forKey: .timeAxis)
         logTime = try c.decodeIfPresent(Bool.self, forKey: .logTime)
@@ -54,7 +70,12 @@ public struct CompareSettings: CommandSettings {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: OwnKeys.self)
         try c.encodeIfPresent(models, forKey: .models)
+        try c.encodeIfPresent(solver, forKey: .solver)
         try c.encodeIfPresent(dt, forKey: .dt)
+        try c.encodeIfPresent(tolerance, forKey: .tolerance)
+        try c.encodeIfPresent(nodes, forKey: .nodes)
+        try c.encodeIfPresent(clustering, forKey: .clustering)
+        try c.encodeIfPresent(integrator, forKey: .integrator)
         try c.encodeIfPresent(window, forKey: .window)
         try c.encodeIfPresent(timeAxis, forKey: .timeAxis)
         try c.encodeIfPresent(logTime, forKey: .logTime)
@@ -65,18 +86,28 @@ public struct CompareSettings: CommandSettings {
     public static var keys: [String] {
         OwnKeys.allCases.map(\.rawValue) + SimulateSettings.keys.filter { !SimulateSettings.modeKeys.contains($0) }
     }
-    public static var modeKeys: [String] { [OwnKeys.models.rawValue] }
+    public static var modeKeys: [String] { [OwnKeys.models.rawValue, OwnKeys.solver.rawValue] }
 
     /// The simulators compared (`--models`, else the network).
     public var chosenModels: [SimulationModel] { models ?? [.network] }
 
+    /// The DMFT's settings, as those of `dmft solve`.
+    public var theory: SolveSettings {
+        SolveSettings(
+            solver: solver, tmax: tmax, dt: dt, tolerance: tolerance, nodes: nodes, clustering: clustering,
+            integrator: integrator)
+    }
+
     public var applicableKeys: Set<String> {
-        Set(OwnKeys.allCases.map(\.rawValue) + ["tmax"] + SimulateSettings.simulatorKeys(for: chosenModels))
+        let solverKeys = Set(SolveSettings.keys)
+        return Set(OwnKeys.allCases.map(\.rawValue).filter { !solverKeys.contains($0) })
+            .union(theory.applicableKeys)
+            .union(["tmax"] + SimulateSettings.simulatorKeys(for: chosenModels))
     }
 
     public func validate() throws {
         if let models, models.isEmpty { throw DMFTError.invalidInput("models must name at least one simulator") }
-        try SettingCheck.number("dt", dt, in: SettingCheck.time)
+        try theory.validate()
         let finite = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         try SettingCheck.list("window", window, in: finite, count: 2...2)
         if let window, window[0] > window[1] { throw DMFTError.invalidInput("window must be T0,T1 with T0 ≤ T1, got \(window)") }
@@ -88,7 +119,9 @@ public struct CompareSettings: CommandSettings {
     public func resolved(for problem: TrainingProblem) throws -> CompareSettings {
         let duration = tmax ?? Self.defaultTmax
         var resolved = try overlaid(on: CompareSettings(models: [.network], tmax: duration, timeAxis: .t, logTime: false, png: true))
-        resolved.dt = try SolveSettings(solver: .uniform, tmax: duration, dt: dt).resolved(for: problem).dt
+        let theory = try resolved.theory.resolved(for: problem)
+        (resolved.solver, resolved.dt, resolved.tolerance) = (theory.solver, theory.dt, theory.tolerance)
+        (resolved.nodes, resolved.clustering, resolved.integrator) = (theory.nodes, theory.clustering, theory.integrator)
         resolved.simulation = try resolved.simulation.resolved(forAll: resolved.chosenModels)
         return resolved
     }
