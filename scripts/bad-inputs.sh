@@ -360,7 +360,17 @@ dmft threshold --values 1,2,3,4 --scan gamma0
 dmft threshold --values 1,2,3,4 --scan gamma0 --init lazy --gamma0 2
 dmft threshold --values 0.1,0.2,0.3,0.4 --scan beta
 dmft threshold --values 0.1,0.2,0.3,0.4 --limit infinite
-dmft threshold --values 0.1,0.2,0.3,0.4 --init lazy --limit infinite --width 20
+dmft threshold --values 0.1,0.2,0.3,0.4 --init lazy --limit infinite
+dmft threshold --values 0.1,0.2,0.3,0.4 --limit lazy-2
+dmft threshold --values 0.1,0.2,0.3,0.4 --init lazy --limit lazy-2 --width 20
+dmft threshold --values 0.1,0.2,0.3,0.4 --limit infinite-width
+dmft threshold --values 0.1,0.2,0.3,0.4 --init lazy --scan alphabar --limit infinite-width
+dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --limit infinite-width --width 20
+dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --limit infinite-width --dt 0
+dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --limit finite --dt 0.05
+dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --widths 10,0
+dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --widths 10,20 --width 10
+dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --alpha 0.3
 dmft threshold --values 0.1,0.2,0.3,0.4 --freeze-second-layer
 dmft threshold --values 0.1,0.2,0.3,0.4 --out-dir valid.csv
 # asymptotics

@@ -70,7 +70,7 @@ rerun dmft solve
 rerun network simulate
 
 # threshold: fit.json reruns the scan.
-"$dmft" threshold "${lazy[@]}" --limit infinite --scan alpha --values 0.1,0.2,0.3,0.4 --epsilon 1e-3 --tolerance 2e-2 \
+"$dmft" threshold "${lazy[@]}" --limit lazy-2 --scan alpha --values 0.1,0.2,0.3,0.4 --epsilon 1e-3 --tolerance 2e-2 \
   --tmax-start 10 --tmax 200 --max-memory-gb 2 --confidence 0.9 --no-png --out-dir "$tmp/thr" >/dev/null 2>"$tmp/err" \
   || fail "threshold: $(cat "$tmp/err")"
 "$dmft" threshold --config "$tmp/thr/fit.json" --out-dir "$tmp/thr-again" >/dev/null 2>"$tmp/err" \

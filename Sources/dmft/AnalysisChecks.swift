@@ -95,7 +95,7 @@ extension Threshold {
             let (_, base) = try problem.checked()
             let s = try problem.settings(try given).settings.resolved(for: base)
             let scan = try s.value(\.scan, "scan"), scanValues = try s.value(\.values, "values")
-            let limitBound: Check.Bounds = scan == .alpha ? .positive(atMost: 1e6) : .positive(atMost: 1e3)
+            let limitBound: Check.Bounds = scan == .gamma0 ? .positive(atMost: 1e3) : .positive(atMost: 1e6)
             guard (4...1000).contains(scanValues.count) else {
                 throw DMFTError.invalidInput("--values needs 4 to 1000 values (the fit has three parameters), got \(scanValues.count)")
             }
@@ -117,17 +117,48 @@ extension Threshold {
             if scan == .gamma0, !isLazy {
                 throw DMFTError.invalidInput("--scan gamma0 needs --init lazy (γ₀ is the lazy scale)")
             }
-            if let limit = s.limit, limit != .finite, !isLazy {
+            let limit = try s.value(\.limit, "limit")
+            let systems = limit.widths(for: base.initialization)
+            if systems.contains(.lazyRegimeTwo) && !isLazy {
                 throw DMFTError.invalidInput(
-                    "--limit \(limit.rawValue) needs --init lazy (the m = ∞ system is the lazy regime 2)")
+                    "--limit lazy-2 needs --init lazy (the m = ∞ system of a mean-field initialisation is infinite-width)")
             }
+            if systems.contains(.infiniteWidth) && (isLazy || scan != .alphaBar) {
+                throw DMFTError.invalidInput(
+                    "--limit \(limit.rawValue) with \(isLazy ? "--init lazy" : "--scan \(scan.rawValue)") has no m = ∞ system: "
+                        + "infinite-width is the fixed-ᾱ limit (--init meanfield --scan alphabar), lazy-2 the lazy one (--init lazy)")
+            }
+            if systems.contains(.lazyRegimeTwo) && scan == .alphaBar {
+                throw DMFTError.invalidInput(
+                    "--scan alphabar has no lazy-2 system (lazy-2 is the m → ∞ limit at fixed α); scan alpha or gamma0")
+            }
+            let alphaFlag = scan == .alphaBar ? "--alpha" : "--\(scan.rawValue)"
             try Check.notApplicable(
-                ["--\(scan.rawValue)"], to: "--scan \(scan.rawValue)", instead: "the scanned values are --values")
+                [alphaFlag], to: "--scan \(scan.rawValue)", instead: "the scanned values are --values")
             try Check.notApplicable(
                 ["--freeze-second-layer", "--no-freeze-second-layer"], to: "threshold",
                 instead: "the second layer is always frozen during the scan")
-            if s.limit == .infinite {
-                try Check.notApplicable(["--width"], to: "--limit infinite", instead: "the m = ∞ system has no width")
+            if !systems.contains(.finite) {
+                try Check.notApplicable(
+                    ["--width", "--widths"], to: "--limit \(limit.rawValue)", instead: "the m = ∞ system has no width")
+            }
+            if widths != nil {
+                try Check.notApplicable(["--width"], to: "--widths", instead: "--widths lists every finite width")
+            }
+            for m in try s.value(\.widths, "widths") { try Check.count(m, "--widths", 1...100_000) }
+            if !systems.contains(.infiniteWidth) {
+                try Check.notApplicable(["--dt"], to: "--limit \(limit.rawValue)", instead: "only infinite-width has a step")
+            } else {
+                let dt = try s.value(\.dt, "dt")
+                try Check.number(dt, "--dt", .positive(atMost: 10))
+                let n = (tmax / dt).rounded(.up)
+                try Check.budget(
+                    Budget(
+                        what: "threshold infinite-width to --tmax \(Check.format(tmax)) with --dt \(Check.format(dt)) "
+                            + "(N = \(Check.format(n)) steps)", steps: n,
+                        memoryBytes: InfiniteWidthLimit(step: dt, duration: tmax).memoryNeeded(), rows: n + 1,
+                        advice: "memory grows as N², so raise --dt or lower --tmax"),
+                    memoryLimitGB: memory)
             }
             try Check.budget(.longSolver(tmax: tmax, flag: "threshold"), memoryLimitGB: memory)
             try Check.outputDirectory(outDir, "--out-dir")

@@ -9,7 +9,6 @@ import Foundation
 extension SolverMethod: ExpressibleByArgument {}
 extension SimulationModel: ExpressibleByArgument {}
 extension AsymptoticRegime: ExpressibleByArgument {}
-extension ThresholdWidthLimit: ExpressibleByArgument {}
 extension RatioGridSolver.Integrator: ExpressibleByArgument {}
 
 extension ProblemOptions {
@@ -112,13 +111,24 @@ extension Compare {
 }
 
 extension Threshold {
+    /// `--widths 10,20,40`: whole positive widths.
+    func parseWidthList(_ text: String) throws -> [Int] {
+        try parseCoefficientList(text, what: "--widths").map { w in
+            guard w >= 1, w <= 100_000, w == w.rounded() else {
+                throw DMFTError.invalidInput("--widths must be whole numbers from 1 to 100000, got \(w)")
+            }
+            return Int(w)
+        }
+    }
+
     /// The flags given.
     var given: ThresholdSettings {
         get throws {
             ThresholdSettings(
-                scan: scan, values: try values.map { try parseCoefficientList($0, what: "--values") }, limit: limit,
-                epsilon: epsilon, tolerance: tolerance, tmaxStart: tmaxStart, tmax: tmax, maxMemoryGB: maxMemoryGB,
-                confidence: confidence, png: png)
+                scan: scan, values: try values.map { try parseCoefficientList($0, what: "--values") },
+                limit: try limit.map(ThresholdWidthLimit.init(parsing:)), epsilon: epsilon, tolerance: tolerance,
+                tmaxStart: tmaxStart, tmax: tmax, maxMemoryGB: maxMemoryGB, confidence: confidence, png: png,
+                widths: try widths.map { try parseWidthList($0) }, dt: dt)
         }
     }
 }

@@ -10,22 +10,31 @@ struct Threshold: ParsableCommand {
             The second layer is frozen. At each value the DMFT is solved with the long-time solver, doubling \
             the horizon from --tmax-start until e_train < ε·τ² or --tmax is reached; t_rel is the first \
             crossing. The points that relaxed are fitted (GSL nonlinear least squares in log t_rel) and x*, \
-            ν and c are reported with standard errors and confidence intervals. --limit chooses finite \
-            width m (the full symmetric DMFT), the m = ∞ lazy regime-2 system (lazy initialisation only), \
-            or both. Writes relaxation-times.csv, fit.json and threshold.svg/.png into --out-dir; fit.json \
+            ν and c are reported with standard errors and confidence intervals. --limit chooses the \
+            finite widths --widths (default --width; the full symmetric DMFT), an m = ∞ system named as \
+            in `dmft asymptotics` — lazy-2 (m → ∞ at fixed α, --init lazy) or infinite-width (m → ∞ at \
+            fixed ᾱ = n/d, --init meanfield --scan alphabar; uniform grid of step --dt in T = t/m) — or \
+            both. A scan of alphabar measures t_rel and the horizons in T = t/m at every width (the \
+            paper's Figure 32 plots t_rel/m). Writes relaxation-times.csv, fit.json and threshold.svg/.png into --out-dir; fit.json \
             records the problem and every setting (`dmft threshold --config DIR/fit.json` reruns the scan).
             """)
 
     @OptionGroup var problem: ProblemOptions
 
-    @Option(help: "Scanned parameter: alpha (threshold α* above the values) or gamma0 (γ* below them). Default alpha.")
+    @Option(help: "Scanned parameter: alpha (threshold α* above the values), alphabar (ᾱ = n/d = αm, threshold ᾱ_GF above them) or gamma0 (γ* below them). Default alpha.")
     var scan: InterpolationThresholdScan.Parameter?
 
     @Option(help: "Comma-separated values of the scanned parameter, e.g. 0.1,0.2,0.3,0.4,0.45 (required unless --config has them).")
     var values: String?
 
-    @Option(help: "finite (width --width), infinite (m = ∞, lazy only) or both. Default: both for lazy, else finite.")
-    var limit: WidthLimit?
+    @Option(help: "finite (--widths), lazy-2 (m = ∞ at fixed α, lazy init), infinite-width (m = ∞ at fixed ᾱ, mean-field init, --scan alphabar) or both (finite and the m = ∞ system of the init). Default: both for lazy or alphabar, else finite.")
+    var limit: String?
+
+    @Option(help: "Comma-separated finite widths, e.g. 10,20,40 (default: --width).")
+    var widths: String?
+
+    @Option(help: "infinite-width: step in T = t/m (default: the stability-limited step of the largest ᾱ, ≤ 0.05).")
+    var dt: Double?
 
     @Option(help: "Relaxation level ε: t_rel = inf{t : e_train < ε τ²}. Default 1e-7.")
     var epsilon: Double?
@@ -33,7 +42,7 @@ struct Threshold: ParsableCommand {
     @Option(help: "Tolerance of each long-time solve (t_rel changes by < 1e-3 relative between 1e-2 and 1e-3). Default 1e-2.")
     var tolerance: Double?
 
-    @Option(name: .customLong("tmax-start"), help: "First horizon; doubled while e_train is above the level. Default 25.")
+    @Option(name: .customLong("tmax-start"), help: "First horizon (in T = t/m for alphabar); doubled while e_train is above the level. Default 25.")
     var tmaxStart: Double?
 
     @Option(help: "Longest horizon; values not relaxed by then are reported and left out of the fit. Default 800.")
@@ -51,8 +60,6 @@ struct Threshold: ParsableCommand {
     @Flag(name: .customLong("png"), inversion: .prefixedNo, help: "Also write the figure as PNG (default: yes; --no-png: SVG only).")
     var png: Bool?
 
-    typealias WidthLimit = ThresholdWidthLimit
-
     func run() throws {
         try reportingErrors {
             let spec = try problem.spec()
@@ -65,28 +72,36 @@ struct Threshold: ParsableCommand {
             if !noPNG { _ = try PNGRenderer.requireConverter(for: outDir + "/threshold.png") }
             let scan = try settings.value(\.scan, "scan"), scanValues = try settings.value(\.values, "values")
             let confidence = try settings.value(\.confidence, "confidence")
-            let isLazy: Bool = { if case .lazy = base.initialization { return true } else { return false } }()
-            let chosen = try settings.value(\.limit, "limit")
-            if chosen != .finite && !isLazy {
-                throw DMFTError.invalidInput("--limit \(chosen.rawValue) needs --init lazy (the m = ∞ system is the lazy regime 2)")
+            let systems = try settings.value(\.limit, "limit").widths(for: base.initialization)
+            let runs: [(width: InterpolationThresholdScan.Width, problem: TrainingProblem)] = try systems.flatMap {
+                system in
+                system.isInfinite
+                    ? [(system, base)]
+                    : try settings.value(\.widths, "widths").map { m in
+                        var p = base
+                        p.width = m
+                        return (system, p)
+                    }
             }
-            let widths: [Bool] = chosen == .both ? [false, true] : [chosen == .infinite]
+            let timeName = scan == .alphaBar ? "t_rel/m" : "t_rel"
             var results: [StandardFigure.ThresholdScanResult] = []
             var csv = "width,\(scan.rawValue),t_rel,final_e_train,tmax,failure\n"
             var fits: [String: Any] = [:]
             let control = Terminal.runControl(label: "dmft threshold")
-            for infinite in widths {
-                var scanner = InterpolationThresholdScan(parameter: scan, values: scanValues, infiniteWidth: infinite)
+            for (system, runBase) in runs {
+                var scanner = InterpolationThresholdScan(parameter: scan, values: scanValues, width: system)
                 (scanner.epsilon, scanner.tolerance) = (try settings.value(\.epsilon, "epsilon"), try settings.value(\.tolerance, "tolerance"))
                 (scanner.initialDuration, scanner.maxDuration) = (try settings.value(\.tmaxStart, "tmax_start"), try settings.value(\.tmax, "tmax"))
                 scanner.memoryLimitBytes = try settings.value(\.maxMemoryGB, "max_memory_gb") * 1e9
-                let label = infinite ? "m = ∞" : "m = \(base.width)"
-                let key = infinite ? "inf" : "\(base.width)"
-                let points = try scanner.run(base, control: control) { point in
+                if system == .infiniteWidth { scanner.infiniteWidthStep = try settings.value(\.dt, "dt") }
+                let label = system.isInfinite ? "m = ∞" : "m = \(runBase.width)"
+                let key = system.isInfinite ? "inf" : "\(runBase.width)"
+                let points = try scanner.run(runBase, control: control) { point in
                     Terminal.printError("\(label), \(scan.rawValue) = \(point.value): "
-                        + (point.relaxationTime.map { "t_rel = \(fmt4($0))" }
-                            ?? point.failure.map { "not reached: the run to t = \(point.duration) stopped: \($0)" }
-                            ?? "not relaxed by t = \(point.duration) (e_train = \(String(format: "%.3g", point.finalTrainError)))"))
+                        + (point.relaxationTime.map { "\(timeName) = \(fmt4($0))" }
+                            ?? point.failure.map { "not reached: the run to \(timeName.dropFirst(2)) = \(point.duration) stopped: \($0)" }
+                            ?? "not relaxed by \(timeName == "t_rel" ? "t" : "t/m") = \(point.duration) "
+                                + "(e_train = \(String(format: "%.3g", point.finalTrainError)))"))
                 }
                 for p in points {
                     csv += "\(key),\(p.value),\(p.relaxationTime.map { "\($0)" } ?? ""),"
@@ -111,6 +126,7 @@ struct Threshold: ParsableCommand {
                 ignoring: layered.ignoredConfigKeys
             ).jsonObject().merging(try settings.legacyTopLevel()) { $1 }
             document["second_layer"] = "frozen during every solve"
+            document["time_unit"] = scan == .alphaBar ? "T = t/m (t_rel and tmax columns)" : "t"
             document["fits"] = fits
             document["model"] = "t_rel = c |x* - x|^(-nu), least squares in log t_rel; intervals: Student t with N - 3 dof"
             try files.stage(csv, as: outDir + "/relaxation-times.csv")

@@ -84,7 +84,7 @@ enum FuzzCases {
         ]) { $1 }, ["--tmax=0.5", "--runs=2", "--dim=20", "--record-every=0.1", "--no-png"]),
         (["threshold"], problem.merging([
             "--scan": name(["alpha", "gamma0"]), "--values": list(["0.1,0.2,0.3,0.4", "1,2,3,4"]),
-            "--limit": name(["finite", "infinite", "both"]), "--epsilon": real(["0.5", "0.1"]),
+            "--limit": name(["finite", "lazy-2", "infinite-width", "both"]), "--epsilon": real(["0.5", "0.1"]),
             "--tolerance": real(["1e-2"]), "--tmax-start": real(["0.5", "1"]), "--tmax": real(["1", "2"]),
             "--confidence": real(["0.9", "0.5"]), "--out-dir": Pool(valid: ["thr"], bad: outputs), "--no-png": flag,
         ]) { $1 }, ["--values=0.1,0.2,0.3,0.4", "--tmax=1", "--tmax-start=0.5", "--epsilon=0.5", "--limit=finite",

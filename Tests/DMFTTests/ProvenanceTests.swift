@@ -17,7 +17,7 @@ final class ProvenanceTests: XCTestCase {
         models: [.gaussian, .network], dt: 0.02, tmax: 1, window: [0.2, 0.8], timeAxis: .tOverM, logTime: true, png: false,
         simulation: { var s = simulate; s.model = nil; return s }())
     static let threshold = ThresholdSettings(
-        scan: .gamma0, values: [1, 1.5, 2], limit: .infinite, epsilon: 1e-3, tolerance: 2e-2, tmaxStart: 10, tmax: 200,
+        scan: .gamma0, values: [1, 1.5, 2], limit: .lazy2, epsilon: 1e-3, tolerance: 2e-2, tmaxStart: 10, tmax: 200,
         maxMemoryGB: 2, confidence: 0.9, png: false)
 
     /// A sidecar as the commands write it, with record fields around the settings.

@@ -56,6 +56,10 @@ public struct InfiniteWidthLimit: Sendable {
     public var duration: Double
     /// Refuse runs whose two-time arrays would need more than this (default 4 GB).
     public var memoryLimitBytes: Double = 4e9
+    /// If set, the run ends at the first grid time where the training error is below this
+    /// level (a relaxation-time scan needs nothing after the crossing; the work to reach T
+    /// grows as T³). `solveWithTwoTimeFunctions` always runs to `duration`.
+    public var stopBelowTrainError: Double? = nil
 
     public init(step: Double, duration: Double) {
         self.step = step
@@ -144,10 +148,13 @@ public struct InfiniteWidthLimit: Sendable {
         var trajectory = Trajectory(names: Self.columns)
         trajectory.reserveCapacity(n + 1)
         let reportEvery = max(1, n / 100)
+        let trainErrorColumn = Self.columns.firstIndex(of: Observable.trainError.rawValue)!
         for k in 0...n {
             if let cancelled = control.isCancelled, cancelled() { throw DMFTError.cancelled }
-            trajectory.append(try stepper.advance(from: k, last: k == n))
+            let row = try stepper.advance(from: k, last: k == n)
+            trajectory.append(row)
             if k % reportEvery == 0 || k == n { control.progress?(Double(k) / Double(n)) }
+            if let level = stopBelowTrainError, row[trainErrorColumn] < level, !keep { break }
         }
         return (trajectory, keep ? stepper.twoTimeFunctions() : nil)
     }

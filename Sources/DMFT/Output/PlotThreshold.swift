@@ -35,10 +35,10 @@ extension StandardFigure {
                 label: "\(parameter.rawValue)*", x: [fit.threshold, fit.threshold],
                 y: [tRange.lowerBound / 2, 3 * tRange.upperBound], colour: colour, dash: .dotted))
         }
-        let symbol = parameter == .alpha ? "α" : "γ₀"
+        let symbol = ["alpha": "α", "alphabar": "ᾱ = n/d", "gamma0": "γ₀"][parameter.rawValue] ?? parameter.rawValue
         let panel = PlotPanel(
             title: "relaxation time of the training error (second layer frozen)", xLabel: symbol,
-            yLabel: "t_rel", xScale: .linear, yScale: .log, series: series, legend: [])
+            yLabel: parameter == .alphaBar ? "t_rel / m" : "t_rel", xScale: .linear, yScale: .log, series: series, legend: [])
         var style = PlotStyle()
         style.plotWidth = 420
         style.plotHeight = 300
