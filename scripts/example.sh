@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds the tool in release mode and runs the built-in default
-# example (writes out/example.csv and out/example.json). Extra arguments go to `dmft example`.
+# example (writes out/example.csv, out/example.json and the figure out/example.svg/.png).
+# Extra arguments go to `dmft example`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

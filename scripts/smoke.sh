@@ -10,9 +10,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "smoke: FAIL: $*" >&2; exit 1; }
 
-$dmft example --out "$tmp/example.csv" >/dev/null
+$dmft example --out "$tmp/example.csv" >"$tmp/example.out"
 head -1 "$tmp/example.csv" | grep -qx 't,e_train,e_test,a,gamma,v,Cd_t0,Co_tt,nu' || fail "example CSV header"
 [ -s "$tmp/example.json" ] || fail "example sidecar missing"
+grep -q '<svg' "$tmp/example.svg" || fail "example figure missing"
+grep -qF "figure: $tmp/example.svg" "$tmp/example.out" || fail "example did not say where its figure is"
+if command -v rsvg-convert >/dev/null; then [ -s "$tmp/example.png" ] || fail "example PNG missing"; fi
 
 $dmft solve --width 20 --alpha 0.3 --noise 0.6 --init lazy --gamma0 1 --h 0.9,0.5 \
   --freeze-second-layer --dt 0.01 --tmax 1 --out "$tmp/lazy.csv" 2>/dev/null || fail "lazy solve"
@@ -92,7 +95,7 @@ if $dmft plot "$tmp/m25.csv" "$tmp/lz1.csv" --out "$tmp/wrong.svg" 2>/dev/null; 
 if $dmft asymptotics pspin "${lazy[@]}" --out "$tmp/bad.csv" 2>/dev/null; then fail "pspin accepted a lazy single-index problem"; fi
 
 # Threshold: a small m = ∞ scan far from the threshold (ε = 1e-3) ends with a fit and its files.
-$dmft threshold --init lazy --gamma0 1 --h 0.9,0,0.1666667 --noise 0.5 --limit infinite --epsilon 1e-3 \
+$dmft threshold --init lazy --gamma0 1 --h 0.9,0,0.1666667 --noise 0.5 --limit lazy-2 --epsilon 1e-3 \
   --values 0.1,0.2,0.3,0.4,0.5 --out-dir "$tmp/thr" --no-png >"$tmp/thr.out" 2>/dev/null || fail "threshold"
 grep -q 'alpha\* = ' "$tmp/thr.out" || fail "threshold printed no fit"
 for f in relaxation-times.csv fit.json threshold.svg; do [ -s "$tmp/thr/$f" ] || fail "threshold: no $f"; done

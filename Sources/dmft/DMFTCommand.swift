@@ -196,7 +196,8 @@ struct Solve: ParsableCommand {
 struct Example: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the built-in default example: single index, h = φ̂ = 0.9q + q³/6, α = 0.3, τ = 0.6, "
-            + "mean-field a₀ = 1, m = 50, to t = 40.")
+            + "mean-field a₀ = 1, m = 50, to t = 40; writes the CSV, its JSON sidecar and the figure (.svg, and .png "
+            + "when rsvg-convert is installed) next to it.")
 
     @Option(help: "Output CSV.")
     var out: String = "out/example.csv"
@@ -210,6 +211,18 @@ struct Example: ParsableCommand {
         try reportingErrors {
             let trajectory = try runSolve(spec: .defaultExample, settings, out: out)
             print(summaryTable(trajectory, times: [0, 1, 2, 5, 10, 20, 40]))
+            // The figure next to the CSV: SVG always, PNG when the converter is installed.
+            let svgPath = replacingExtension(of: out, with: "svg")
+            let pngPath = PNGRenderer.locate() == nil ? nil : replacingExtension(of: out, with: "png")
+            let files = try OutputFiles([svgPath] + (pngPath.map { [$0] } ?? []), inputs: [out])
+            let figure = try StandardFigure.observables(
+                [(label: "DMFT m = \(ProblemSpec.defaultExample.width)", width: ProblemSpec.defaultExample.width,
+                  trajectory: trajectory)],
+                timeAxis: .t, logTime: false, panels: nil, maxMarkers: 30)
+            try figure.stage(in: files, svgPath: svgPath, pngPath: pngPath, pngWidth: 1800)
+            try files.commitUnlessInterrupted()
+            print("figure: \(svgPath)" + (pngPath.map { " and \($0)" }
+                ?? " (no PNG: \(PNGRenderer.program) is not installed)"))
         }
     }
 }

@@ -120,13 +120,6 @@ struct Plot: ParsableCommand {
         }
     }
 
-    /// `dir/name.ext` → `dir/name.<ext>`, keeping the path as given (relative stays relative).
-    func replacingExtension(of path: String, with ext: String) -> String {
-        let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + "." + ext }
-        return String(path.dropLast(name.distance(from: dot, to: name.endIndex))) + "." + ext
-    }
-
     /// A comma-separated option as a list with one entry per file (empty if not given).
     func list(_ text: String?, name: String) throws -> [String] {
         guard let text else { return [] }
@@ -185,4 +178,11 @@ struct Sidecar {
             limitTimeAxis = (object["solver"] as? [String: Any])?["time_axis"] as? String
         }
     }
+}
+
+/// `dir/name.ext` → `dir/name.<ext>`, keeping the path as given (relative stays relative).
+func replacingExtension(of path: String, with ext: String) -> String {
+    let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + "." + ext }
+    return String(path.dropLast(name.distance(from: dot, to: name.endIndex))) + "." + ext
 }
