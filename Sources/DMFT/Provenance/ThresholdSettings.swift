@@ -134,10 +134,10 @@ public struct ThresholdSettings: CommandSettings {
         let scan = self.scan ?? .alpha
         var resolved = try overlaid(on: ThresholdSettings(
             scan: .alpha, limit: isLazy || scan == .alphaBar ? .both : .finite, epsilon: 1e-7, tolerance: 1e-2,
-            tmaxStart: 25, tmax: 800, maxMemoryGB: 4, confidence: 0.95, png: true, widths: [problem.width]))
-        if resolved.dt == nil, try resolved.value(\.limit, "limit").widths(for: problem.initialization)
-            .contains(.infiniteWidth), scan == .alphaBar
-        {
+            tmaxStart: 25, tmax: 800, maxMemoryGB: 4, confidence: 0.95, png: true))
+        let systems = try resolved.value(\.limit, "limit").widths(for: problem.initialization)
+        if resolved.widths == nil, systems.contains(.finite) { resolved.widths = [problem.width] }
+        if resolved.dt == nil, systems.contains(.infiniteWidth), scan == .alphaBar {
             // The stiff rate grows with ᾱ: the step of the largest value serves all.
             var p = problem
             p.alpha = (values ?? []).max().map { $0 / Double(problem.width) } ?? problem.alpha
