@@ -26,11 +26,11 @@ part=${1:-all}
 data=data/figure32
 problem=(--init meanfield --a0 1 --noise 1 --h 0.3,0.5 --scan alphabar)
 mkdir -p "$data" docs/figures
-timed() {  # name, then the command: runs it and records its wall time in $data/<name>.wall
+timed() {  # name, then the command: runs it and prints its wall time
   local name=$1; shift
   local start; start=$(date +%s)
   "$@"
-  echo $(( $(date +%s) - start )) > "$data/$name.wall"
+  echo "figure32 $name: $(( $(date +%s) - start )) s wall"
 }
 if [ "$part" = infinite ] || [ "$part" = all ]; then
   timed infinite-width $dmft threshold "${problem[@]}" --limit infinite-width --dt 0.1 \
