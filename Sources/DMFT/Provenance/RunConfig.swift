@@ -105,7 +105,7 @@ public struct RunConfig: Sendable {
     /// legacy copies of settings) and those added by Examples/lib/provenance.py.
     public static let recordKeys: Set<String> = Set(RunMetadata.CodingKeys.allCases.map(\.stringValue))
         .union(SettingsRecord.CodingKeys.allCases.map(\.stringValue))
-        .union(ThresholdSettings.legacyTopLevelKeys.keys).union(["fits", "model", "second_layer"])
+        .union(ThresholdSettings.legacyTopLevelKeys.keys).union(["fits", "model", "second_layer", "time_unit"])
         .union(["csv_sha256", "discretisation_error"])
 
     private static func object(_ value: JSONValue, key: String, path: String) throws -> [String: JSONValue] {
