@@ -38,7 +38,8 @@ import Foundation
 /// run with `DMFTError.diverged`.
 ///
 /// **Observables** (`FiniteWidthObservables.columns`) are recorded at `t = 0`, every
-/// `recordInterval` (at the nearest step) and at the final step. `e_train` is measured on the
+/// `recordInterval` or `recordsPerDecade` times per decade (`recordSchedule`, at the nearest
+/// step) and at the final step. `e_train` is measured on the
 /// whole training set; `e_test` is the exact population risk for Gaussian data, in closed form
 /// through the covariance. With `testSamples > 0` an extra column `e_test_sampled` holds the
 /// test error measured on a fixed set of that many fresh samples (drawn from a separate random
@@ -57,8 +58,16 @@ public struct NetworkSimulator: Sendable {
     public var batchSize: Int = 100
     /// Final gradient-flow time.
     public var duration: Double
-    /// Gradient-flow time between recorded rows (at least one step, `η d/n`).
+    /// Gradient-flow time between recorded rows (at least one step, `η d/n`); used unless
+    /// `recordsPerDecade > 0`.
     public var recordInterval: Double
+    /// Rows per decade of time on a logarithmic grid (`RecordSchedule.logarithmic`); 0 (default)
+    /// records every `recordInterval` instead.
+    public var recordsPerDecade: Int = 0
+    /// The record grid these settings give.
+    public var recordSchedule: RecordSchedule {
+        recordsPerDecade > 0 ? .logarithmic(perDecade: recordsPerDecade) : .every(recordInterval)
+    }
     /// Seed; run `r` uses `GaussianRandom.runSeed(seed, run: r)`.
     public var seed: UInt64
     /// Explicit activation σ; `nil` derives σ from the problem's `h` (see the type's documentation).
@@ -118,7 +127,7 @@ public struct NetworkSimulator: Sendable {
         try validate(problem)
         let trainer = try NetworkTrainer(
             problem: problem, simulator: self, realisation: realisation, initialSecondLayer: initialSecondLayer)
-        return try trainer.train(duration: duration, recordInterval: recordInterval, control: control)
+        return try trainer.train(duration: duration, schedule: recordSchedule, control: control)
     }
 
     /// The ensemble average (`EnsembleAverage`: means and `_se` standard errors) of realisations
@@ -141,7 +150,7 @@ public struct NetworkSimulator: Sendable {
         let workers = min(runs, concurrentRuns == 0 ? cores : concurrentRuns)
         let trajectories = try EnsembleRunner.run(runs: runs, workers: workers, control: control) { r, inner in
             let trainer = try NetworkTrainer(problem: problem, simulator: self, realisation: r, initialSecondLayer: nil)
-            return try trainer.train(duration: duration, recordInterval: recordInterval, control: inner)
+            return try trainer.train(duration: duration, schedule: recordSchedule, control: inner)
         }
         return EnsembleAverage.average(trajectories)
     }
@@ -159,6 +168,24 @@ public struct NetworkSimulator: Sendable {
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         return Double(steps) / max(seconds, 1e-12)
+    }
+
+    /// Measured cost of one recorded row for benchmarks: seconds per row (the training error over
+    /// all `n` samples plus the other observables), best of `records` rows on realisation 0 at
+    /// `t = 0`, with the caller's BLAS threading.
+    public func measureRecordSeconds(_ problem: TrainingProblem, records: Int) throws -> Double {
+        guard records >= 1 else { throw DMFTError.invalidInput("records must be ≥ 1, got \(records)") }
+        try validate(problem)
+        let trainer = try NetworkTrainer(problem: problem, simulator: self, realisation: 0, initialSecondLayer: nil)
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        for _ in 0..<records {
+            let start = clock.now
+            _ = try trainer.observables(time: 0)
+            let elapsed = clock.now - start
+            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        return best
     }
 
     /// Floating-point operations of one SGD step, for GFLOP/s reporting: `4 B d m` for the two
@@ -209,10 +236,13 @@ public struct NetworkSimulator: Sendable {
             throw DMFTError.invalidInput("batch size must be in 1…n = 1…\(n), got \(batchSize)")
         }
         let dt = stepTime(problem)
-        guard recordInterval.isFinite && recordInterval >= dt * (1 - 1e-9) else {
+        guard recordsPerDecade > 0 || (recordInterval.isFinite && recordInterval >= dt * (1 - 1e-9)) else {
             throw DMFTError.invalidInput(
                 "record interval \(recordInterval) must be finite and at least one step's gradient-flow time "
                     + "η d/n = \(fmt(dt))")
+        }
+        guard recordsPerDecade >= 0 && recordsPerDecade <= 1000 else {
+            throw DMFTError.invalidInput("records per decade must be in 0…1000 (0: every record interval), got \(recordsPerDecade)")
         }
         guard testSamples >= 0 else { throw DMFTError.invalidInput("testSamples must be ≥ 0, got \(testSamples)") }
         let bytes = memoryPerRealisation(problem)
@@ -751,16 +781,14 @@ final class NetworkTrainer {
 
     /// Trains to `duration`, recording at `t = 0`, every `recordInterval` and at the last step.
     func train(duration: Double, recordInterval: Double, control: RunControl) throws -> Trajectory {
+        try train(duration: duration, schedule: .every(recordInterval), control: control)
+    }
+
+    /// Trains to `duration`, recording at the steps of `schedule` (always `t = 0` and the last step).
+    func train(duration: Double, schedule: RecordSchedule, control: RunControl) throws -> Trajectory {
         let dt = timePerStep
         let total = boundedCount(duration / dt)
-        var recordSteps: [Int] = []
-        var k = 0
-        while Double(k) * recordInterval <= duration * (1 + 1e-12) {
-            let stepIndex = min(boundedCount(Double(k) * recordInterval / dt), total)
-            if recordSteps.last != stepIndex { recordSteps.append(stepIndex) }
-            k += 1
-        }
-        if recordSteps.last != total { recordSteps.append(total) }
+        let recordSteps = schedule.steps(duration: duration, timePerStep: dt)
 
         var names = FiniteWidthObservables.columns.map(\.rawValue)
         if testCount > 0 { names.append(NetworkSimulator.sampledTestErrorColumn) }
