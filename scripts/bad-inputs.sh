@@ -294,6 +294,9 @@ dmft simulate --model network --batch 100000
 dmft simulate --model network --record-every 0
 dmft simulate --model network --record-every 1e-9
 dmft simulate --model network --record-every 100
+dmft simulate --model network --record-log 0
+dmft simulate --model network --record-log 5 --record-every 0.5
+dmft simulate --model gaussian --record-log 5
 dmft simulate --model network --test-samples=-1
 dmft simulate --model network --test-samples 1000000000
 dmft simulate --model network --seed=-1

@@ -85,7 +85,8 @@ extension SimulationOptions {
     ) throws {
         if !models.contains(.network) {
             try Check.notApplicable(
-                ["--batch", "--test-samples"], to: "--model gaussian", instead: "it runs full-batch GD with time step --lr")
+                ["--batch", "--test-samples", "--record-log"], to: "--model gaussian",
+                instead: "it runs full-batch GD with time step --lr and records every --record-every")
         }
         for model in models {
             let r = try resolved(model)
@@ -95,6 +96,12 @@ extension SimulationOptions {
             try Check.count(r.batch, "--batch", 1...Int.max)
             try Check.number(r.recordEvery, "--record-every", .positive(atMost: tmax))
             try Check.count(r.testSamples, "--test-samples", 0...100_000_000)
+            try Check.count(r.recordLog, "--record-log", 1...1000)
+            if recordEvery != nil && r.recordLog != nil {
+                throw DMFTError.invalidInput(
+                    "give either --record-every (a linear grid) or --record-log (a logarithmic one), not both "
+                        + "(record_log may come from --config)")
+            }
             let record = try r.value(\.recordEvery, "record_every"), runs = try r.value(\.runs, "runs")
             switch model {
             case .network:
@@ -109,7 +116,7 @@ extension SimulationOptions {
                     throw DMFTError.invalidInput("--batch \(sim.batchSize) is more than the n = α·m·d = \(n) samples")
                 }
                 try Check.budget(.network(sim, problem: problem, runs: runs), memoryLimitGB: memoryLimitGB)
-                guard record >= sim.stepTime(problem) * (1 - 1e-9) else {
+                guard sim.recordsPerDecade > 0 || record >= sim.stepTime(problem) * (1 - 1e-9) else {
                     let given = recordEvery == nil ? "the default --record-every (tmax/200)" : "--record-every"
                     throw DMFTError.invalidInput(
                         "\(given) \(Check.format(record)) is shorter than one SGD step, lr·d/n = "

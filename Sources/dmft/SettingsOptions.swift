@@ -64,7 +64,7 @@ extension SimulationOptions {
     var given: SimulateSettings {
         SimulateSettings(
             dim: dimension, runs: runs, seed: seed, lr: lr, batch: batch, recordEvery: recordEvery,
-            testSamples: testSamples)
+            testSamples: testSamples, recordLog: recordLog)
     }
 }
 

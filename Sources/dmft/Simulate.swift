@@ -22,6 +22,9 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("record-every"), help: "Time between recorded rows (default about tmax/200; for the Gaussian model a multiple of its step).")
     var recordEvery: Double?
 
+    @Option(name: .customLong("record-log"), help: "Network only: record N rows per decade of time instead, at t = 10^(k/N) (plus t = 0 and tmax); far fewer rows on long runs, each a full pass over the training set.")
+    var recordLog: Int?
+
     @Option(name: .customLong("test-samples"), help: "Network only: also measure e_test on this many fresh samples. Default 0.")
     var testSamples: Int?
 
@@ -48,6 +51,10 @@ struct SimulationOptions: ParsableArguments {
             settings.merge(["name": "network-sgd", "dim": "\(sim.dimension)", "lr": "\(sim.learningRate)",
                             "batch": "\(sim.batchSize)", "samples": "\(sim.sampleCount(problem))",
                             "steps": "\(sim.stepCount(problem))", "time_per_step": "\(sim.stepTime(problem))"]) { $1 }
+            if sim.recordsPerDecade > 0 {
+                settings["record_log"] = "\(sim.recordsPerDecade)"
+                settings["record_every"] = nil
+            }
             return (try sim.simulate(problem, runs: runs, control: control), settings)
         }
     }

@@ -28,17 +28,23 @@ public struct SimulateSettings: CommandSettings {
     public var recordEvery: Double?
     /// `--test-samples`, network only (default 0).
     public var testSamples: Int?
+    /// `--record-log`, network only: rows per decade of time on a logarithmic grid instead of
+    /// `record_every` (default: not set, the linear grid).
+    public var recordLog: Int?
 
     public init(
         model: SimulationModel? = nil, tmax: Double? = nil, dim: Int? = nil, runs: Int? = nil, seed: UInt64? = nil,
-        lr: Double? = nil, batch: Int? = nil, recordEvery: Double? = nil, testSamples: Int? = nil
+        lr: Double? = nil, batch: Int? = nil, recordEvery: Double? = nil, testSamples: Int? = nil,
+        recordLog: Int? = nil
     ) {
         (self.model, self.tmax, self.dim, self.runs, self.seed) = (model, tmax, dim, runs, seed)
         (self.lr, self.batch, self.recordEvery, self.testSamples) = (lr, batch, recordEvery, testSamples)
+        self.recordLog = recordLog
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case model, tmax, dim, runs, seed, lr, batch, recordEvery = "record_every", testSamples = "test_samples"
+        case recordLog = "record_log"
     }
 
     public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
@@ -46,7 +52,7 @@ public struct SimulateSettings: CommandSettings {
 
     /// The simulator's keys (all but `model` and `tmax`) that apply to `models`.
     static func simulatorKeys(for models: [SimulationModel]) -> [String] {
-        let networkOnly: [CodingKeys] = [.batch, .testSamples]
+        let networkOnly: [CodingKeys] = [.batch, .testSamples, .recordLog]
         return CodingKeys.allCases.filter { ![.model, .tmax].contains($0) && (!networkOnly.contains($0) || models.contains(.network)) }
             .map(\.rawValue)
     }
@@ -63,6 +69,7 @@ public struct SimulateSettings: CommandSettings {
         try SettingCheck.integer("batch", batch, in: 1...Int(1e15))
         try SettingCheck.number("record_every", recordEvery, in: SettingCheck.time)
         try SettingCheck.integer("test_samples", testSamples, in: 0...100_000_000)
+        try SettingCheck.integer("record_log", recordLog, in: 1...1000)
     }
 
     /// Every setting that applies to the model, defaults filled in (the network's from
@@ -117,6 +124,7 @@ public struct SimulateSettings: CommandSettings {
             duration: try value(\.tmax, "tmax"), recordInterval: try value(\.recordEvery, "record_every"),
             seed: try value(\.seed, "seed"))
         simulator.testSamples = try value(\.testSamples, "test_samples")
+        simulator.recordsPerDecade = recordLog ?? 0
         return simulator
     }
 }
