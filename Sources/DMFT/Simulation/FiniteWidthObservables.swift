@@ -1,3 +1,5 @@
+import CNumerics
+
 /// The DMFT observables measured on a finite network state, shared by every simulator:
 /// first layer `W` (m rows of length d, unit norm), its initial value `W0`, second layer
 /// `a`, latent direction `u`. The test error is the exact population risk
@@ -17,18 +19,19 @@ public enum FiniteWidthObservables {
     ) -> [Double] {
         let m = a.count
         let cov = problem.covariance
+        let mi = Int32(m), di = Int32(d)
+        // Overlaps W u, <W, W0> and the Gram matrix W Wᵀ (upper triangle) with BLAS.
         var overlaps = [Double](repeating: 0, count: m)
-        if let u {
-            for i in 0..<m { overlaps[i] = dot(w, i * d, u, 0, d) }
-        }
-        var cd = 0.0
-        for i in 0..<m { cd += dot(w, i * d, w0, i * d, d) }
+        if let u { cblas_dgemv(CblasRowMajor, CblasNoTrans, mi, di, 1, w, di, u, 1, 0, &overlaps, 1) }
+        let cd = cblas_ddot(Int32(m * d), w, 1, w0, 1)
+        var gram = [Double](repeating: 0, count: m * m)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, mi, di, 1, w, di, 0, &gram, mi)
         var co = 0.0
         var quadratic = 0.0
         for i in 0..<m {
-            quadratic += a[i] * a[i] * cov.h(dot(w, i * d, w, i * d, d))
+            quadratic += a[i] * a[i] * cov.h(gram[i * m + i])
             for j in (i + 1)..<m {
-                let c = dot(w, i * d, w, j * d, d)
+                let c = gram[i * m + j]
                 co += c
                 quadratic += 2 * a[i] * a[j] * cov.h(c)
             }
@@ -42,12 +45,5 @@ public enum FiniteWidthObservables {
             time, trainError, testError, meanA, meanA / md.squareRoot(), overlaps.reduce(0, +) / md,
             cd / md, m > 1 ? co / (md * (md - 1) / 2) : 0, a.reduce(0) { $0 + abs($1) } / md,
         ]
-    }
-
-    @inline(__always)
-    private static func dot(_ x: [Double], _ ox: Int, _ y: [Double], _ oy: Int, _ n: Int) -> Double {
-        var s = 0.0
-        for k in 0..<n { s += x[ox + k] * y[oy + k] }
-        return s
     }
 }
