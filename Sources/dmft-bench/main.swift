@@ -215,7 +215,8 @@ func measuredDgemmRate(m: Int, k: Int, n: Int, repeats: Int) -> Double {
 }
 
 /// B3: SGD on a real network, d = 200, m = 100, α = 0.3 (n = 6000), batch 100,
-/// σ = √0.9 He₁ + He₃/6. Steps/s and GFLOP/s against dgemm at the step's shapes.
+/// σ = √0.9 He₁ + He₃/6. Steps/s and GFLOP/s against dgemm at the step's shapes, and the cost
+/// of one recorded row. The whole `dmft simulate` command against numpy: scripts/bench/b3.sh.
 func benchmarkB3(_ args: Arguments) throws {
     let h = [0.9, 0, 1.0 / 6]
     let problem = try TrainingProblem(
@@ -233,6 +234,9 @@ func benchmarkB3(_ args: Arguments) throws {
         let large = measuredDgemmRate(m: 6000, k: 200, n: 100, repeats: args.repeats)
         let rate = best * flops / 1e9
         print(String(format: "%7d  %7.0f  %7.2f  %22.2f  %23.2f  %14.2f", threads, best, rate, small, large, rate / small))
+        let record = try sim.measureRecordSeconds(problem, records: 10 * args.repeats)
+        print(String(format: "         one recorded row (e_train over n, observables): %.2f ms = %.1f steps", 1000 * record,
+                     record * best))
     }
 }
 
