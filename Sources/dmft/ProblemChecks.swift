@@ -65,7 +65,21 @@ extension ProblemOptions {
         case "meanfield", "mean-field", "mf":
             try Check.notApplicable(
                 ["--gamma0"], to: "a mean-field initialisation", instead: "its scale is --a0 (or use --init lazy)")
+        case "groups":
+            try Check.notApplicable(
+                ["--a0", "--gamma0"], to: "--init groups", instead: "the second layer starts from --group-a0")
         default: break
+        }
+        if spec.initialization.lowercased() != "groups" {
+            try Check.notApplicable(
+                ["--group-sizes", "--group-a0", "--group-v0", "--group-directions"], to: "--init \(spec.initialization)",
+                instead: "they describe --init groups")
+        }
+        for (values, name) in [(spec.groupA0, "group_a0"), (spec.groupV0, "group_v0")] {
+            guard let values, values.count > 100_000 || values.contains(where: { !$0.isFinite || abs($0) > 1e3 }) else {
+                continue
+            }
+            throw DMFTError.invalidInput("\(name) takes at most 100000 values, each finite and at most 1e3 in magnitude")
         }
         if activation != nil {
             try Check.notApplicable(
@@ -98,7 +112,10 @@ extension ProblemOptions {
             case "width", "hermite_degree": expected = isInteger(value) ? nil : "an integer"
             case "alpha", "noise", "a0", "gamma0", "phi_norm2": expected = isNumber(value) ? nil : "a number"
             case "init", "activation", "target": expected = value is String ? nil : "a string"
-            case "h", "phihat": expected = (value as? [Any])?.allSatisfy(isNumber) == true ? nil : "a list of numbers"
+            case "h", "phihat", "group_a0", "group_v0":
+                expected = (value as? [Any])?.allSatisfy(isNumber) == true ? nil : "a list of numbers"
+            case "group_sizes", "group_directions":
+                expected = (value as? [Any])?.allSatisfy(isInteger) == true ? nil : "a list of integers"
             case "freeze_second_layer": expected = isBoolean(value) ? nil : "true or false"
             default: expected = nil
             }

@@ -18,7 +18,7 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Label-noise standard deviation τ. Default 0.6.")
     var noise: Double?
 
-    @Option(name: .customLong("init"), help: "Second-layer initialisation: meanfield (a_i(0) = a0) or lazy (a_i(0) = gamma0·√m).")
+    @Option(name: .customLong("init"), help: "Second-layer initialisation: meanfield (a_i(0) = a0), lazy (a_i(0) = gamma0·√m) or groups (--group-a0 per group; uniform solver only).")
     var initialization: String?
 
     @Option(name: .customLong("a0"), help: "Mean-field initial second-layer weight. Default 1.")
@@ -26,6 +26,18 @@ struct ProblemOptions: ParsableArguments {
 
     @Option(name: .customLong("gamma0"), help: "Lazy initial second-layer scale γ₀. Default 1.")
     var gamma0: Double?
+
+    @Option(name: .customLong("group-sizes"), help: "--init groups: neurons per group, e.g. 50,50 (must add up to --width). Omitted: one group per neuron.")
+    var groupSizes: String?
+
+    @Option(name: .customLong("group-a0"), help: "--init groups: a_k(0) per group, e.g. 1,-1 (per neuron without --group-sizes).")
+    var groupA0: String?
+
+    @Option(name: .customLong("group-v0"), help: "--init groups: overlap v_k(0) = <u, w_i(0)> per group, in [−1, 1] (needs a target). Default 0.")
+    var groupV0: String?
+
+    @Option(name: .customLong("group-directions"), help: "--init groups: a label per group; groups with equal labels start from one shared random first-layer direction (C_ij(0,0) = 1). Default: all independent.")
+    var groupDirections: String?
 
     @Option(name: .customLong("h"), help: "Power-series coefficients of h from q^1 up, e.g. 0.9,0,0.1666667.")
     var h: String?
@@ -69,6 +81,25 @@ struct ProblemOptions: ParsableArguments {
         if let target { s.target = target }
         if let hermiteDegree { s.hermiteDegree = hermiteDegree }
         if let freezeSecondLayer { s.freezeSecondLayer = freezeSecondLayer }
+        if let groupSizes { s.groupSizes = try parseCountList(groupSizes, what: "--group-sizes") }
+        if let groupA0 { s.groupA0 = try parseCoefficientList(groupA0, what: "--group-a0") }
+        if let groupV0 { s.groupV0 = try parseCoefficientList(groupV0, what: "--group-v0") }
+        if let groupDirections { s.groupDirections = try parseCountList(groupDirections, what: "--group-directions") }
+        if initialization != nil, s.initialization.lowercased() != "groups" {
+            (s.groupSizes, s.groupA0, s.groupV0, s.groupDirections) = (nil, nil, nil, nil)
+        }
         return s
+    }
+}
+
+/// Parses `"50,50"` into non-negative integers (at most 10⁷ each, at most 10⁵ entries).
+func parseCountList(_ text: String, what: String) throws -> [Int] {
+    let values = try parseCoefficientList(text, what: what)
+    guard values.count <= 100_000 else { throw DMFTError.invalidInput("\(what): at most 100000 entries, got \(values.count)") }
+    return try values.map { x in
+        guard x == x.rounded(), x >= 0, x <= 1e7 else {
+            throw DMFTError.invalidInput("\(what): '\(x)' is not a whole number in 0…10⁷ (in '\(text)')")
+        }
+        return Int(x)
     }
 }

@@ -161,6 +161,7 @@ public struct MeanFieldODE: Sendable {
     /// freezes the second layer). `control.isCancelled` is polled between output rows.
     public func solve(_ problem: TrainingProblem, control: RunControl = RunControl()) throws -> Trajectory {
         try problem.validate()
+        try problem.requireSymmetricStart(for: "the mean-field ODE")
         let p = problem, cov = problem.covariance, h = cov.h, risk = PopulationRisk(problem)
         return try integrate(
             from: [problem.initialSecondLayer, 0], control: control,

@@ -24,6 +24,14 @@ public struct ProblemSpec: Codable, Sendable, Equatable {
     /// Hermite degree kept when reducing functions to covariances.
     public var hermiteDegree: Int = 12
     public var freezeSecondLayer: Bool = false
+    /// `--init groups`: the group sizes (absent: one group per neuron).
+    public var groupSizes: [Int]? = nil
+    /// `--init groups`: `a_k(0)` per group.
+    public var groupA0: [Double]? = nil
+    /// `--init groups`: `v_k(0)` per group (absent: 0).
+    public var groupV0: [Double]? = nil
+    /// `--init groups`: shared-direction labels per group (absent: independent first layers).
+    public var groupDirections: [Int]? = nil
 
     public init() {}
 
@@ -57,19 +65,42 @@ public struct ProblemSpec: Codable, Sendable, Equatable {
         switch initialization.lowercased() {
         case "meanfield", "mean-field", "mf": initial = .meanField(a0: a0)
         case "lazy": initial = .lazy(gamma0: gamma0)
+        case "groups": initial = .groups(try makeGroups())
         default:
-            throw DMFTError.invalidInput("--init must be 'meanfield' or 'lazy', got '\(initialization)'")
+            throw DMFTError.invalidInput("--init must be 'meanfield', 'lazy' or 'groups', got '\(initialization)'")
+        }
+        let isGrouped = initialization.lowercased() == "groups"
+        if !isGrouped, groupSizes != nil || groupA0 != nil || groupV0 != nil || groupDirections != nil {
+            throw DMFTError.invalidInput(
+                "--group-sizes, --group-a0, --group-v0 and --group-directions need --init groups (got --init \(initialization))")
         }
         return try TrainingProblem(
             width: width, alpha: alpha, noise: noise, covariance: covariance, initialization: initial,
             trainSecondLayer: !freezeSecondLayer)
     }
 
+    /// The grouped start of `--init groups`: `group_a0` is required; without `group_sizes` it lists
+    /// one value per neuron.
+    private func makeGroups() throws -> InitialGroups {
+        guard let groupA0 else {
+            throw DMFTError.invalidInput("--init groups needs --group-a0 (a_k(0) per group, or per neuron without --group-sizes)")
+        }
+        let sizes = groupSizes ?? Array(repeating: 1, count: groupA0.count)
+        if groupSizes == nil && groupA0.count != width {
+            throw DMFTError.invalidInput(
+                "without --group-sizes, --group-a0 lists one value per neuron: \(groupA0.count) values for --width \(width)")
+        }
+        let groups = InitialGroups(sizes: sizes, secondLayer: groupA0, overlap: groupV0, directions: groupDirections)
+        try groups.validate(width: width)
+        return groups
+    }
+
     /// The JSON keys (the command-line flag names where they exist).
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case width, alpha, noise, initialization = "init", a0, gamma0, h, phiHat = "phihat",
             phiNorm2 = "phi_norm2", activation, target, hermiteDegree = "hermite_degree",
-            freezeSecondLayer = "freeze_second_layer"
+            freezeSecondLayer = "freeze_second_layer", groupSizes = "group_sizes", groupA0 = "group_a0",
+            groupV0 = "group_v0", groupDirections = "group_directions"
     }
 
     public init(from decoder: Decoder) throws {
@@ -88,5 +119,9 @@ public struct ProblemSpec: Codable, Sendable, Equatable {
         target = try c.decodeIfPresent(String.self, forKey: .target)
         hermiteDegree = try c.decodeIfPresent(Int.self, forKey: .hermiteDegree) ?? d.hermiteDegree
         freezeSecondLayer = try c.decodeIfPresent(Bool.self, forKey: .freezeSecondLayer) ?? false
+        groupSizes = try c.decodeIfPresent([Int].self, forKey: .groupSizes)
+        groupA0 = try c.decodeIfPresent([Double].self, forKey: .groupA0)
+        groupV0 = try c.decodeIfPresent([Double].self, forKey: .groupV0)
+        groupDirections = try c.decodeIfPresent([Int].self, forKey: .groupDirections)
     }
 }

@@ -5,19 +5,36 @@ public enum Initialization: Sendable, Equatable, CustomStringConvertible {
     case meanField(a0: Double)
     /// `a_i(0) = γ₀ √m` (lazy / neural-tangent scaling).
     case lazy(gamma0: Double)
+    /// Neurons in groups, each with its own `a_k(0)` (and `v_k(0)`): `InitialGroups`.
+    case groups(InitialGroups)
 
-    /// The common initial value `a(0)` for width `m`.
+    /// The common initial value `a(0)` for width `m`; for a grouped start the `a_k(0)` of
+    /// largest magnitude (the scale the step-size estimates need).
     public func initialSecondLayer(width m: Int) -> Double {
         switch self {
         case .meanField(let a0): return a0
         case .lazy(let g): return g * Double(m).squareRoot()
+        case .groups(let groups): return groups.secondLayer.max { abs($0) < abs($1) } ?? 0
         }
+    }
+
+    /// `a_i(0)` neuron by neuron for width `m`.
+    public func initialSecondLayers(width m: Int) -> [Double] {
+        if case .groups(let groups) = self { return groups.perNeuronSecondLayer }
+        return Array(repeating: initialSecondLayer(width: m), count: m)
+    }
+
+    /// The groups of a grouped start; `nil` for the symmetric ones.
+    public var groups: InitialGroups? {
+        if case .groups(let groups) = self { return groups }
+        return nil
     }
 
     public var description: String {
         switch self {
         case .meanField(let a0): return "meanfield(a0=\(a0))"
         case .lazy(let g): return "lazy(gamma0=\(g))"
+        case .groups(let groups): return groups.description
         }
     }
 }
@@ -66,13 +83,29 @@ public struct TrainingProblem: Sendable, Equatable {
             guard a0.isFinite else { throw DMFTError.invalidInput("a0 must be finite, got \(a0)") }
         case .lazy(let g):
             guard g.isFinite else { throw DMFTError.invalidInput("gamma0 must be finite, got \(g)") }
+        case .groups(let groups):
+            try groups.validate(width: width)
+            if groups.overlap.contains(where: { $0 != 0 }) && covariance.target == nil {
+                throw DMFTError.invalidInput(
+                    "--group-v0 sets overlaps with the target direction, but the problem is pure noise (no --phihat or --target)")
+            }
         }
+    }
+
+    /// Refuses a grouped start in a method that only knows the symmetric DMFT.
+    public func requireSymmetricStart(for method: String) throws {
+        guard let groups = initialization.groups else { return }
+        throw DMFTError.invalidInput(
+            "\(method) integrates the symmetric DMFT only (all a_i(0) equal, independent first layers); "
+                + "the grouped start \(groups.description) needs the uniform solver (--solver uniform)")
     }
 
     /// `ᾱ = n/d = α m`.
     public var alphaBar: Double { alpha * Double(width) }
-    /// `a(0)`.
+    /// `a(0)` (for a grouped start, the `a_k(0)` of largest magnitude).
     public var initialSecondLayer: Double { initialization.initialSecondLayer(width: width) }
+    /// `a_i(0)` neuron by neuron.
+    public var initialSecondLayers: [Double] { initialization.initialSecondLayers(width: width) }
 
     /// Test (= train) error at t = 0 (`v = 0`, `C_o = 0`): `½[τ² + ‖φ‖² + a₀² h(1)/m]`.
     public var initialError: Double {

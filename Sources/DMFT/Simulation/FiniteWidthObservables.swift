@@ -12,7 +12,13 @@ public enum FiniteWidthObservables {
         .diagonalCorrelationToStart, .offDiagonalCorrelation, .secondLayerL1,
     ]
 
-    /// One row in `columns` order; `trainError` is measured by the caller on its training set.
+    /// The column names for `problem`: `columns`, plus `GroupedObservables.groupColumns` for a grouped start.
+    public static func names(for problem: TrainingProblem) -> [String] {
+        guard let groups = problem.initialization.groups else { return columns.map(\.rawValue) }
+        return GroupedObservables.simulatorColumns(groups)
+    }
+
+    /// One row in `names(for: problem)` order; `trainError` is measured by the caller on its training set.
     public static func row(
         time: Double, trainError: Double, w: [Double], w0: [Double], a: [Double], u: [Double]?,
         dimension d: Int, problem: TrainingProblem
@@ -41,9 +47,12 @@ public enum FiniteWidthObservables {
         for i in 0..<m { linear += a[i] * cov.phiHat(overlaps[i]) }
         let testError = PopulationRisk(problem).testError(linear: linear / md, quadratic: quadratic / (md * md))
         let meanA = a.reduce(0, +) / md
+        let perGroup = problem.initialization.groups.map {
+            GroupedObservables.simulatorGroupRow(groups: $0, w: w, w0: w0, a: a, overlaps: overlaps, dimension: d)
+        } ?? []
         return [
             time, trainError, testError, meanA, meanA / md.squareRoot(), overlaps.reduce(0, +) / md,
             cd / md, m > 1 ? co / (md * (md - 1) / 2) : 0, a.reduce(0) { $0 + abs($1) } / md,
-        ]
+        ] + perGroup
     }
 }

@@ -84,7 +84,8 @@ public struct GaussianModelSimulator: Sendable {
     /// deterministic for a given seed and realisation index.
     /// - Parameters:
     ///   - initialSecondLayer: explicit `a(0)` (length `m`) for a non-symmetric start; `nil`
-    ///     uses `a_i(0) = problem.initialSecondLayer` for every unit.
+    ///     uses `problem.initialSecondLayers` (equal, or the groups' `a_k(0)`; a grouped problem
+    ///     also shapes `W(0)`, `InitialGroups.shapeFirstLayer`).
     ///   - control: cancellation is polled every step; progress is reported per ~1% of steps.
     /// - Returns: columns `FiniteWidthObservables.columns` (`e_train` is `R̂` on the training
     ///   set, `e_test` the exact population risk of the current weights).
@@ -215,7 +216,7 @@ public struct GaussianModelSimulator: Sendable {
         let steps = stepCount
         let every = recordEvery
         let rate = step * Double(sim.n) / Double(dimension)
-        var trajectory = Trajectory(observables: FiniteWidthObservables.columns)
+        var trajectory = Trajectory(names: FiniteWidthObservables.names(for: problem))
         trajectory.reserveCapacity(steps / every + 2)
         let reportEvery = max(1, steps / 100)
         var divergence: DivergenceGuard?
@@ -385,9 +386,13 @@ final class GaussianModelRealisation {
             let wi = rng.unitVector(d)
             for j in 0..<d { w[i * d + j] = wi[j]; w0[i * d + j] = wi[j] }
         }
-        let a0 = initialSecondLayer ?? Array(repeating: problem.initialSecondLayer, count: m)
+        let a0 = initialSecondLayer ?? problem.initialSecondLayers
         for i in 0..<m { a[i] = a0[i] }
         u = problem.covariance.target == nil ? nil : rng.unitVector(d)
+        if let groups = problem.initialization.groups {
+            groups.shapeFirstLayer(w, dimension: d, direction: u)
+            w0.update(from: w, count: m * d)
+        }
 
         for (index, k) in degrees.enumerated() {
             var size = 1

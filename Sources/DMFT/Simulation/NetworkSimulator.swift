@@ -28,7 +28,8 @@ import Foundation
 /// `a ← a − η ∇_a R̂_batch` (unless the second layer is frozen) and
 /// `w_i ← normalise(w_i − η P⊥_{w_i} ∇_{w_i} R̂_batch)`, both gradients taken at the old
 /// parameters. One step advances gradient-flow time (time factor `n/d`) by `η d/n`.
-/// Initialisation: `w_i` iid uniform on the sphere, `a_i(0) = problem.initialSecondLayer`.
+/// Initialisation: `w_i` iid uniform on the sphere, `a_i(0) = problem.initialSecondLayers[i]`
+/// (a grouped start also shapes `W(0)`: `InitialGroups.shapeFirstLayer`).
 /// SGD follows gradient flow only on time scales long compared with an epoch, `η d/B` in
 /// gradient-flow time (within the first epoch every sample is new, so nothing is overfitted
 /// yet); use full-batch GD (`batchSize = n`) with a small `η` where gradient flow itself is
@@ -539,10 +540,11 @@ final class NetworkTrainer {
             let wi = rng.unitVector(d)
             for k in 0..<d { w[i * d + k] = wi[k] }
         }
+        problem.initialization.groups?.shapeFirstLayer(w, dimension: d, direction: u)
         w0.update(from: w, count: m * d)
         a = .allocate(capacity: m)
-        let a0 = problem.initialSecondLayer
-        for i in 0..<m { a[i] = initialSecondLayer?[i] ?? a0 }
+        let a0 = problem.initialSecondLayers
+        for i in 0..<m { a[i] = initialSecondLayer?[i] ?? a0[i] }
 
         x = .allocate(capacity: n * d)
         y = .allocate(capacity: n)
@@ -790,7 +792,7 @@ final class NetworkTrainer {
         let total = boundedCount(duration / dt)
         let recordSteps = schedule.steps(duration: duration, timePerStep: dt)
 
-        var names = FiniteWidthObservables.columns.map(\.rawValue)
+        var names = FiniteWidthObservables.names(for: problem)
         if testCount > 0 { names.append(NetworkSimulator.sampledTestErrorColumn) }
         var trajectory = Trajectory(names: names)
         trajectory.reserveCapacity(recordSteps.count)

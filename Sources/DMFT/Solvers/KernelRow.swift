@@ -12,6 +12,27 @@ struct TwoTimeRow {
     let rd: UnsafePointer<Double>, ro: UnsafePointer<Double>
 }
 
+/// Row k of `X = (I + Σ_R W)⁻¹` and of `C_A = −X Σ_C Xᵀ` from `sigmaR[0..<k]` and rows/columns
+/// `0…k` of `sigmaC` (`docs/equations.md`): `X[k, 0..<k] = −(Σ_R W)[k, 0..<k] · X[0..<k, 0..<k]`
+/// (forward substitution, `dtrmv`), `X[k, k] = 1`; then `w = Σ_C X[k,:]ᵀ` (`dgemv`) and
+/// `C_A[k, ·] = −X w` (`dtrmv`; `scratch` holds w). Shared by the symmetric and grouped DMFT.
+func residualKernelRow(
+    _ k: Int, weights: UnsafePointer<Double>, sigmaR: UnsafePointer<Double>, sigmaC: TwoTimeArray, x: TwoTimeArray,
+    caStore: TwoTimeArray?, ca: UnsafeMutablePointer<Double>, scratch w: UnsafeMutablePointer<Double>
+) {
+    let ld = Int32(x.n), kk = Int32(k + 1)
+    let xRow = x.row(k)
+    if k > 0 {
+        for s in 0..<k { xRow[s] = -weights[s] * sigmaR[s] }
+        cblas_dtrmv(CblasRowMajor, CblasLower, CblasTrans, CblasUnit, Int32(k), x.base, ld, xRow, 1)
+    }
+    xRow[k] = 1
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, kk, kk, 1, sigmaC.base, ld, xRow, 1, 0, w, 1)
+    cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasUnit, kk, x.base, ld, w, 1)
+    for s in 0...k { ca[s] = -w[s] }
+    if let caStore { for s in 0...k { caStore[k, s] = ca[s] } }
+}
+
 extension SymmetricKernels {
     /// Fills row and column k of `sigmaC` (Σ_C is symmetric), `sigmaR[0..<k]`, row k of `x`
     /// (forward substitution, `dtrmv`) and `ca[0…k]` (row k of C_A: `w = Σ_C X[k,:]ᵀ` by `dgemv`,
@@ -32,19 +53,7 @@ extension SymmetricKernels {
         for s in 0..<k {
             sigmaR[s] = self.sigmaR(aT: ak, aS: a[s], cd: row.cd[s], co: row.co[s], rd: row.rd[s], ro: row.ro[s])
         }
-
-        // X[k, 0..<k] = −(Σ_R W)[k, 0..<k] · X[0..<k, 0..<k], X[k, k] = 1.
-        let ld = Int32(x.n), kk = Int32(k + 1)
-        let xRow = x.row(k)
-        if k > 0 {
-            for s in 0..<k { xRow[s] = -weights[s] * sigmaR[s] }
-            cblas_dtrmv(CblasRowMajor, CblasLower, CblasTrans, CblasUnit, Int32(k), x.base, ld, xRow, 1)
-        }
-        xRow[k] = 1
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, kk, kk, 1, sigmaC.base, ld, xRow, 1, 0, w, 1)
-        cblas_dtrmv(CblasRowMajor, CblasLower, CblasNoTrans, CblasUnit, kk, x.base, ld, w, 1)
-        for s in 0...k { ca[s] = -w[s] }
-        if let caStore { for s in 0...k { caStore[k, s] = ca[s] } }
+        residualKernelRow(k, weights: weights, sigmaR: sigmaR, sigmaC: sigmaC, x: x, caStore: caStore, ca: ca, scratch: w)
     }
 
     /// Row k of the memory kernels times the column weight — `ηM^R_d`, `ηM^R_o` into

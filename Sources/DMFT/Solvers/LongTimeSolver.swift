@@ -113,6 +113,7 @@ public struct LongTimeSolver: Sendable {
         _ problem: TrainingProblem, control: RunControl = RunControl(), resume: Bool = false
     ) throws -> LongTimeSolution {
         try problem.validate()
+        try problem.requireSymmetricStart(for: "the long-time solver (--solver long)")
         try validate()
         let fingerprint = Checkpoint.fingerprint(problem: problem, solver: self)
         var saved: Checkpoint? = nil

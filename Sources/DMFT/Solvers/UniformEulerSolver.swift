@@ -83,9 +83,16 @@ public struct UniformEulerSolver: Sendable {
     /// `duration` is not a multiple of it.
     public var gridStep: Double { duration / Double(max(stepCount, 1)) }
 
-    /// Bytes of two-time storage a run needs.
+    /// Bytes of two-time storage a run of the symmetric DMFT needs.
     public var memoryNeeded: Double {
         Double(keepTwoTimeFunctions ? 7 : 6) * Double(stepCount + 1) * Double(stepCount + 1) * 8
+    }
+
+    /// Bytes of two-time storage a run of `problem` needs (the grouped DMFT stores
+    /// `2K + 2·#pairs + 2` arrays for K groups).
+    public func memoryNeeded(for problem: TrainingProblem) -> Double {
+        guard let groups = problem.initialization.groups else { return memoryNeeded }
+        return GroupedGridStepper.bytes(rows: stepCount + 1, groups: groups, keep: keepTwoTimeFunctions)
     }
 
     /// Integrates `problem` on `[0, duration]`.
@@ -98,6 +105,7 @@ public struct UniformEulerSolver: Sendable {
             throw DMFTError.invalidInput("duration (tmax) must be positive, got \(duration)")
         }
         guard stepCount >= 1 else { throw DMFTError.invalidInput("tmax \(duration) is shorter than one step \(step)") }
+        let memoryNeeded = memoryNeeded(for: problem)
         guard memoryNeeded <= Double(memoryLimitBytes) else {
             throw DMFTError.invalidInput(
                 "N = \(stepCount) steps need \(Int(memoryNeeded / 1e6)) MB of two-time storage (limit "
@@ -114,6 +122,9 @@ public struct UniformEulerSolver: Sendable {
                 "dt = \(fmt(eta)) is near or beyond the explicit-Euler stability limit at t = 0 "
                     + "(dt·α a²(2h'(0)+h'(1)/m) = \(fmt(eta * rate0)) > 1); dt ≤ \(fmt(0.5 / rate0)) is safe")
         }
+        if let groups = problem.initialization.groups {
+            return try solveGrouped(problem, groups: groups, step: eta, warnings: warnings, control: control)
+        }
         var state = try GridStepper(
             problem: problem, capacity: stepCount + 1, implicitLocalTerms: false, keep: keepTwoTimeFunctions)
         var trajectory = Trajectory(observables: Observable.dmftColumns)
@@ -126,6 +137,23 @@ public struct UniformEulerSolver: Sendable {
             if k % reportEvery == 0 || k == stepCount { control.progress?(Double(k) / Double(stepCount)) }
         }
         return DMFTSolution(trajectory: trajectory, warnings: warnings, twoTime: state.twoTimeFunctions())
+    }
+
+    /// The grouped DMFT (`GroupedGridStepper`) on the same grid; columns `GroupedObservables.dmftColumns`.
+    private func solveGrouped(
+        _ problem: TrainingProblem, groups: InitialGroups, step eta: Double, warnings: [String], control: RunControl
+    ) throws -> DMFTSolution {
+        var state = try GroupedGridStepper(
+            problem: problem, groups: groups, capacity: stepCount + 1, keep: keepTwoTimeFunctions)
+        var trajectory = Trajectory(names: GroupedObservables.dmftColumns(groups))
+        trajectory.reserveCapacity(stepCount + 1)
+        let reportEvery = max(1, stepCount / 100)
+        for k in 0...stepCount {
+            if let cancelled = control.isCancelled, cancelled() { throw DMFTError.cancelled }
+            trajectory.append(try state.advance(from: k, step: k == stepCount ? nil : eta))
+            if k % reportEvery == 0 || k == stepCount { control.progress?(Double(k) / Double(stepCount)) }
+        }
+        return DMFTSolution(trajectory: trajectory, warnings: warnings, twoTime: nil)
     }
 }
 
