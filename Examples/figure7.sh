@@ -3,7 +3,7 @@
 # h = q/10 + q²/2, ᾱ = n/d = 1.5; independent uniform first layers (C_ij(0,0) = δ_ij) and
 # a(0) = (−1, −1/2, 1/3, 2/3). Grouped DMFT (one group per neuron) against GD on the
 # Gaussian-process model at d = 50, 100, 200 (n = 1.5 d), t ≤ 10.
-# Writes data/figure7/ and docs/figures/figure7.{svg,png}. About 25 minutes on 2 cores.
+# Writes data/figure7/ and docs/figures/figure7.{svg,png}. About 45 minutes on 2 busy cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

@@ -45,7 +45,7 @@ grouped_figure() {
 plot_grouped_figure() {
   local name=$1 dir=data/$1
   local inputs=("$dir/dmft-dt0.1.csv" "$dir/dmft-dt0.025.csv") labels="DMFT η = 0.1,DMFT η = 0.025"
-  for f in "$dir"/gaussian-d*.csv; do
+  for f in $(ls "$dir"/gaussian-d*.csv | sort -V); do
     case $f in *lr0.05*) continue ;; esac
     local d=${f##*gaussian-d}; d=${d%.csv}
     inputs+=("$f"); labels+=",GD d = $d"

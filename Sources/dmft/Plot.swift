@@ -42,7 +42,7 @@ struct Plot: ParsableCommand {
     @Option(help: "Comma-separated widths m, one per file (default: problem.width from each sidecar).")
     var widths: String?
 
-    @Option(help: "Comma-separated panels: error, a, v, Cd_t0, Co_tt, nu (default: all but Co_tt that have data).")
+    @Option(help: "Comma-separated panels: error, a, v, Cd_t0, Co_tt, nu, a_groups (every a_gk of a grouped run), Co_groups (every Co_tt_gk_gl) (default: all but Co_tt and the group panels that have data).")
     var panels: String?
 
     @Option(help: "Panels per row (default: up to 3).")

@@ -59,6 +59,10 @@ public enum StandardFigure {
         case offDiagonalCorrelation = "Co_tt"
         /// `ν` (DMFT only).
         case lagrangeMultiplier = "nu"
+        /// Every per-group `a_gk` of a grouped run (not drawn by default).
+        case groupSecondLayer = "a_groups"
+        /// Every per-group-pair `Co_tt_gk_gl` of a grouped run (not drawn by default).
+        case groupCorrelation = "Co_groups"
 
         /// Panels drawn when none are asked for (each only if some input has its column).
         public static let defaults: [Panel] = [.error, .secondLayer, .overlap, .correlationToStart, .lagrangeMultiplier]
@@ -159,6 +163,37 @@ public enum StandardFigure {
                     }
                     let all = inputs.indices.compactMap { series($0, column: Observable.gamma.rawValue) }
                     p = PlotPanel(title: "second layer", xLabel: xLabel, yLabel: "a/√m", xScale: xScale, series: all)
+                }
+            case .groupSecondLayer, .groupCorrelation:
+                let prefix = panel == .groupSecondLayer ? "a_g" : "Co_tt_g"
+                var columns: [String] = []
+                for input in inputs {
+                    for name in input.trajectory.names where name.hasPrefix(prefix) && !name.hasSuffix("_se")
+                        && !columns.contains(name) { columns.append(name) }
+                }
+                guard !columns.isEmpty else {
+                    if panels != nil { throw missing(panel, prefix + "… (a grouped run)") }
+                    continue
+                }
+                // One dash and marker per column, one colour per input.
+                let dashes: [PlotSeries.Dash] = [.solid, .dashed, .dotted]
+                let markers: [PlotSeries.Marker] = [.circle, .square, .triangle, .diamond]
+                var all: [PlotSeries] = []
+                for k in inputs.indices {
+                    for (c, column) in columns.enumerated() {
+                        if let s = series(k, column: column, dash: dashes[c % 3], marker: markers[c % 4]) { all.append(s) }
+                    }
+                }
+                let title = panel == .groupSecondLayer ? "second layer by group" : "correlations between groups"
+                p = PlotPanel(
+                    title: title, xLabel: xLabel, yLabel: panel == .groupSecondLayer ? "a_{k}" : "C_{ij}(t, t)",
+                    xScale: xScale, series: all)
+                let theory = inputs.contains { !isSimulation($0.trajectory) }
+                let simulation = inputs.contains { isSimulation($0.trajectory) }
+                p.legend = columns.enumerated().map { c, column in
+                    LegendEntry(
+                        label: column, colour: .darkGrey, dash: theory ? dashes[c % 3] : nil,
+                        marker: simulation ? markers[c % 4] : nil)
                 }
             case .overlap, .correlationToStart, .offDiagonalCorrelation, .lagrangeMultiplier:
                 let column = panel.rawValue
