@@ -39,6 +39,7 @@ public struct RunMetadata: Codable, Sendable {
     public var problem: ProblemSpec
     public var covariance: Covariance
     public var alphaBar: Double
+    /// `a(0)`; for a grouped start (`--init groups`) the `a_k(0)` of largest magnitude, the groups being in `problem`.
     public var initialSecondLayer: Double
     public var solver: [String: String]
     public var columns: [String]
