@@ -119,7 +119,6 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
         (trajectory, warnings) = (solution.trajectory, solution.warnings)
         settings = solver.sidecarSettings(solution)
     case .ratio:
-        try problem.requireSymmetricStart(for: "the ratio-grid solver (--solver ratio)")
         var solver = RatioGridSolver(duration: options.tmax)
         solver.tolerance = options.tolerance ?? solver.tolerance
         solver.nodes = options.nodes ?? solver.nodes

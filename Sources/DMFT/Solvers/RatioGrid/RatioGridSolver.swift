@@ -44,6 +44,7 @@ public struct RatioGridSolver: Sendable {
     /// Integrates `problem` on `[0, duration]`; one output row per accepted step.
     public func solve(_ problem: TrainingProblem, control: RunControl = RunControl()) throws -> DMFTSolution {
         try problem.validate()
+        try problem.requireSymmetricStart(for: "the ratio-grid solver (--solver ratio)")
         guard duration.isFinite && duration > 0 && duration < 1e12 else {
             throw DMFTError.invalidInput("duration (tmax) must be positive and below 1e12, got \(duration)")
         }
