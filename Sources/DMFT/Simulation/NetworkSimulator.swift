@@ -160,14 +160,8 @@ public struct NetworkSimulator: Sendable {
     /// excluded, nothing recorded) with the caller's BLAS threading and returns steps per second
     /// of wall time.
     public func measureStepsPerSecond(_ problem: TrainingProblem, steps: Int) throws -> Double {
-        guard steps >= 1 else { throw DMFTError.invalidInput("steps must be ≥ 1, got \(steps)") }
-        try validate(problem)
-        let trainer = try NetworkTrainer(problem: problem, simulator: self, realisation: 0, initialSecondLayer: nil)
-        let clock = ContinuousClock()
-        let start = clock.now
-        for _ in 0..<steps { try trainer.step() }
-        let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let trainer = try benchmarkTrainer(problem, count: steps, what: "steps")
+        let seconds = try Self.seconds { for _ in 0..<steps { try trainer.step() } }
         return Double(steps) / max(seconds, 1e-12)
     }
 
@@ -175,18 +169,26 @@ public struct NetworkSimulator: Sendable {
     /// all `n` samples plus the other observables), best of `records` rows on realisation 0 at
     /// `t = 0`, with the caller's BLAS threading.
     public func measureRecordSeconds(_ problem: TrainingProblem, records: Int) throws -> Double {
-        guard records >= 1 else { throw DMFTError.invalidInput("records must be ≥ 1, got \(records)") }
-        try validate(problem)
-        let trainer = try NetworkTrainer(problem: problem, simulator: self, realisation: 0, initialSecondLayer: nil)
-        let clock = ContinuousClock()
+        let trainer = try benchmarkTrainer(problem, count: records, what: "records")
         var best = Double.infinity
-        for _ in 0..<records {
-            let start = clock.now
-            _ = try trainer.observables(time: 0)
-            let elapsed = clock.now - start
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-        }
+        for _ in 0..<records { best = min(best, try Self.seconds { _ = try trainer.observables(time: 0) }) }
         return best
+    }
+
+    /// Realisation 0, set up for a benchmark of `count` repetitions.
+    private func benchmarkTrainer(_ problem: TrainingProblem, count: Int, what: String) throws -> NetworkTrainer {
+        guard count >= 1 else { throw DMFTError.invalidInput("\(what) must be ≥ 1, got \(count)") }
+        try validate(problem)
+        return try NetworkTrainer(problem: problem, simulator: self, realisation: 0, initialSecondLayer: nil)
+    }
+
+    /// Wall seconds of `work`.
+    private static func seconds(_ work: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try work()
+        let elapsed = clock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
     /// Floating-point operations of one SGD step, for GFLOP/s reporting: `4 B d m` for the two
