@@ -52,7 +52,7 @@ done
 # an input is never an output; two runs writing one --out at once leave one run's CSV and
 # sidecar together.
 mkdir "$tmp/out"
-$dmft simulate --model network --runs 4 --tmax 20 --out "$tmp/out/sim.csv" 2>"$tmp/err" &
+$dmft simulate --model network --runs 4 --tmax 100 --out "$tmp/out/sim.csv" 2>"$tmp/err" &
 pid=$!
 sleep 1
 kill -TERM $pid

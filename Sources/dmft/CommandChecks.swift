@@ -102,7 +102,7 @@ extension SimulationOptions {
                     "give either --record-every (a linear grid) or --record-log (a logarithmic one), not both "
                         + "(record_log may come from --config)")
             }
-            let record = try r.value(\.recordEvery, "record_every"), runs = try r.value(\.runs, "runs")
+            let runs = try r.value(\.runs, "runs")
             switch model {
             case .network:
                 var sim = try r.networkSimulator()
@@ -116,10 +116,9 @@ extension SimulationOptions {
                     throw DMFTError.invalidInput("--batch \(sim.batchSize) is more than the n = α·m·d = \(n) samples")
                 }
                 try Check.budget(.network(sim, problem: problem, runs: runs), memoryLimitGB: memoryLimitGB)
-                guard sim.recordsPerDecade > 0 || record >= sim.stepTime(problem) * (1 - 1e-9) else {
-                    let given = recordEvery == nil ? "the default --record-every (tmax/200)" : "--record-every"
+                guard sim.recordsPerDecade > 0 || sim.recordInterval >= sim.stepTime(problem) * (1 - 1e-9) else {
                     throw DMFTError.invalidInput(
-                        "\(given) \(Check.format(record)) is shorter than one SGD step, lr·d/n = "
+                        "--record-every \(Check.format(sim.recordInterval)) is shorter than one SGD step, lr·d/n = "
                             + "\(Check.format(sim.stepTime(problem))); give --record-every of at least that, or a smaller --lr")
                 }
                 try sim.validate(problem)
@@ -129,7 +128,7 @@ extension SimulationOptions {
                     throw DMFTError.invalidInput("n = α·m·d rounds to 0 samples; raise --alpha, --width or --dim")
                 }
                 try Check.budget(.gaussian(sim, problem: problem, runs: runs), memoryLimitGB: memoryLimitGB)
-                for (value, flag) in [(tmax, "--tmax"), (record, "--record-every")] {
+                for (value, flag) in [(tmax, "--tmax"), (sim.recordInterval, "--record-every")] {
                     let ratio = value / sim.step
                     guard ratio >= 1 - 1e-9, abs(ratio - ratio.rounded()) <= 1e-9 * ratio else {
                         throw DMFTError.invalidInput(

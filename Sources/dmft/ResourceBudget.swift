@@ -135,9 +135,15 @@ extension Budget {
             what: "--model network with --lr \(Check.format(sim.learningRate)) to --tmax \(Check.format(sim.duration)) "
                 + "(\(Check.estimate(perRun.rounded())) SGD steps per run, n = \(sim.sampleCount(problem)) samples)",
             steps: perRun * Double(runs), memoryBytes: sim.memoryPerRealisation(problem) * workers(runs),
-            rows: (sim.duration / sim.recordInterval).rounded(.up) + 2, columns: 19,
-            advice: "one step advances time by lr·d/n: raise --lr, or lower --tmax, --runs, --dim or --width",
-            outputAdvice: "raise --record-every")
+            rows: rows(sim, problem: problem), columns: 19, advice: "one step advances time by lr·d/n: raise --lr, or lower --tmax, --runs, --dim or --width",
+            outputAdvice: sim.recordsPerDecade > 0 ? "lower --record-log" : "raise --record-every")
+    }
+
+    /// Rows of a network run: counted on a logarithmic grid (a few per decade), estimated on a
+    /// linear one (which may be refused for having too many).
+    private static func rows(_ sim: NetworkSimulator, problem: TrainingProblem) -> Double {
+        guard sim.recordsPerDecade > 0 else { return (sim.duration / sim.recordInterval).rounded(.up) + 2 }
+        return Double(sim.recordSchedule.steps(duration: sim.duration, timePerStep: sim.stepTime(problem)).count)
     }
 
     /// GD on the Gaussian-process model: `runs` realisations, as many at once as there are cores.

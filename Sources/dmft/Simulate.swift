@@ -19,10 +19,10 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Mini-batch size for the network (n for full-batch GD). Default 100.")
     var batch: Int?
 
-    @Option(name: .customLong("record-every"), help: "Time between recorded rows (default about tmax/200; for the Gaussian model a multiple of its step).")
+    @Option(name: .customLong("record-every"), help: "Time between recorded rows, a linear grid (Gaussian model default: about tmax/200, a multiple of its step; the network records on the --record-log grid unless this is given).")
     var recordEvery: Double?
 
-    @Option(name: .customLong("record-log"), help: "Network only: record N rows per decade of time instead, at t = 10^(k/N) (plus t = 0 and tmax); far fewer rows on long runs, each a full pass over the training set.")
+    @Option(name: .customLong("record-log"), help: "Network only: record N rows per decade of time, at t = 10^(k/N) (plus t = 0 and tmax). Default 20 unless --record-every is given; each row is a full pass over the training set.")
     var recordLog: Int?
 
     @Option(name: .customLong("test-samples"), help: "Network only: also measure e_test on this many fresh samples. Default 0.")
@@ -36,11 +36,12 @@ struct SimulationOptions: ParsableArguments {
         let model = try resolved.value(\.model, "model"), tmax = try resolved.value(\.tmax, "tmax")
         let runs = try resolved.value(\.runs, "runs")
         var settings = ["model": model.rawValue, "runs": "\(runs)", "seed": "\(try resolved.value(\.seed, "seed"))",
-                        "tmax": "\(tmax)", "record_every": "\(try resolved.value(\.recordEvery, "record_every"))"]
+                        "tmax": "\(tmax)"]
         switch model {
         case .gaussian:
             let sim = try resolved.gaussianSimulator()
             settings.merge(["name": "gaussian-process-gd", "dim": "\(sim.dimension)", "step": "\(sim.step)",
+                            "record_every": "\(sim.recordInterval)",
                             "samples": "\(sim.sampleCount(problem))",
                             "memory_per_realisation_bytes": "\(sim.memoryPerRealisation(problem))"]) { $1 }
             return (try sim.simulate(problem, runs: runs, control: control), settings)
@@ -51,10 +52,8 @@ struct SimulationOptions: ParsableArguments {
             settings.merge(["name": "network-sgd", "dim": "\(sim.dimension)", "lr": "\(sim.learningRate)",
                             "batch": "\(sim.batchSize)", "samples": "\(sim.sampleCount(problem))",
                             "steps": "\(sim.stepCount(problem))", "time_per_step": "\(sim.stepTime(problem))"]) { $1 }
-            if sim.recordsPerDecade > 0 {
-                settings["record_log"] = "\(sim.recordsPerDecade)"
-                settings["record_every"] = nil
-            }
+            settings[sim.recordsPerDecade > 0 ? "record_log" : "record_every"] =
+                sim.recordsPerDecade > 0 ? "\(sim.recordsPerDecade)" : "\(sim.recordInterval)"
             return (try sim.simulate(problem, runs: runs, control: control), settings)
         }
     }

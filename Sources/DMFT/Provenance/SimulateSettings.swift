@@ -24,13 +24,20 @@ public struct SimulateSettings: CommandSettings {
     public var lr: Double?
     /// `--batch`, network only (default 100).
     public var batch: Int?
-    /// `--record-every` (default tmax/200; for the Gaussian model the nearest multiple of its step).
+    /// `--record-every`: a linear record grid (the Gaussian model's default, tmax/200 rounded to a
+    /// multiple of its step; the network records on the logarithmic grid unless this is given).
     public var recordEvery: Double?
     /// `--test-samples`, network only (default 0).
     public var testSamples: Int?
     /// `--record-log`, network only: rows per decade of time on a logarithmic grid instead of
-    /// `record_every` (default: not set, the linear grid).
+    /// `record_every` (default `defaultRecordsPerDecade` when `record_every` is not given).
     public var recordLog: Int?
+
+    /// The network's default record grid, rows per decade. Each row is a pass over the whole
+    /// training set (about 20 SGD steps' work at the default batch), so a linear grid of
+    /// tmax/200 would cost the run ~40% of its time at t = O(1) and give unreadably many rows
+    /// at t = Θ(m); 20 per decade resolves every curve of the paper's figures.
+    public static let defaultRecordsPerDecade = 20
 
     public init(
         model: SimulationModel? = nil, tmax: Double? = nil, dim: Int? = nil, runs: Int? = nil, seed: UInt64? = nil,
@@ -89,9 +96,15 @@ public struct SimulateSettings: CommandSettings {
             defaults.testSamples = network.testSamples
         }
         var resolved = try overlaid(on: defaults)
-        if resolved.recordEvery == nil, let step = resolved.lr {
-            let spacing = duration / 200
-            resolved.recordEvery = model == .gaussian ? max(1, (spacing / step).rounded()) * step : spacing
+        switch model {
+        case .gaussian:
+            if resolved.recordEvery == nil, let step = resolved.lr {
+                resolved.recordEvery = max(1, (duration / 200 / step).rounded()) * step
+            }
+        case .network:
+            if resolved.recordEvery == nil && resolved.recordLog == nil {
+                resolved.recordLog = Self.defaultRecordsPerDecade
+            }
         }
         return resolved
     }
@@ -105,8 +118,13 @@ public struct SimulateSettings: CommandSettings {
             one.model = model
             return try one.resolved().jsonObject().filter { $0.key != CodingKeys.model.rawValue }
         }
+        let applicable = models.map { SimulateSettings(model: $0).applicableKeys }
         let union = each.reduce(into: [String: JSONValue]()) { $0.merge($1) { first, _ in first } }
-        let agreed = union.filter { key, value in each.allSatisfy { $0[key] == nil || $0[key] == value } }
+        // A key kept must have the same value (set, or left to the model's default) in every
+        // model it applies to: the network's unset record_every means its logarithmic grid.
+        let agreed = union.filter { key, value in
+            zip(each, applicable).allSatisfy { settings, keys in !keys.contains(key) || settings[key] == value }
+        }
         return try JSONValue.decode(SimulateSettings.self, from: agreed)
     }
 
@@ -121,10 +139,12 @@ public struct SimulateSettings: CommandSettings {
     public func networkSimulator() throws -> NetworkSimulator {
         var simulator = NetworkSimulator(
             dimension: try value(\.dim, "dim"), learningRate: try value(\.lr, "lr"), batchSize: try value(\.batch, "batch"),
-            duration: try value(\.tmax, "tmax"), recordInterval: try value(\.recordEvery, "record_every"),
-            seed: try value(\.seed, "seed"))
+            duration: try value(\.tmax, "tmax"), recordInterval: recordEvery ?? .infinity, seed: try value(\.seed, "seed"))
         simulator.testSamples = try value(\.testSamples, "test_samples")
         simulator.recordsPerDecade = recordLog ?? 0
+        guard simulator.recordsPerDecade > 0 || recordEvery != nil else {
+            throw DMFTError.invalidInput("the network simulator needs record_every or record_log")
+        }
         return simulator
     }
 }
