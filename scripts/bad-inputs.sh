@@ -408,6 +408,21 @@ dmft asymptotics infinite-width --dt 1e-9
 dmft asymptotics infinite-width --tmax 1e300
 dmft asymptotics infinite-width --out dir.csv
 # plot
+dmft onset
+dmft onset missing.csv
+dmft onset empty.csv
+dmft onset header.csv
+dmft onset ragged.csv
+dmft onset nonnum.csv
+dmft onset valid.csv --levels 0.3
+dmft onset valid.csv --levels 0.3,0.3
+dmft onset valid.csv --levels 0.3,-1
+dmft onset valid.csv --levels 0.3,nan
+dmft onset valid.csv --confidence 1
+dmft onset valid.csv valid.csv
+dmft onset valid.csv --widths 10,20
+dmft onset valid.csv --widths 2.5
+dmft onset valid.csv --widths 0
 dmft plot
 dmft plot missing.csv
 dmft plot dir.csv

@@ -8,7 +8,7 @@ struct DMFTCommand: ParsableCommand {
         commandName: "dmft",
         abstract: "Training dynamics of large two-layer networks: DMFT theory and finite-width experiments.",
         version: dmftVersion,
-        subcommands: [Solve.self, Simulate.self, Compare.self, Plot.self, Asymptotics.self, Threshold.self, ScanGroup.self, Example.self])
+        subcommands: [Solve.self, Simulate.self, Compare.self, Plot.self, Asymptotics.self, Threshold.self, Onset.self, ScanGroup.self, Example.self])
 }
 
 /// What `solveDMFT` needs; `dmft solve` fills it from its flags, `compare` from its own.
