@@ -43,7 +43,8 @@ import Foundation
 /// **Which problem.** The `TrainingProblem` supplies `ᾱ = problem.alphaBar` (= α·m: the limit
 /// is taken at the ᾱ of the given problem; its width only defines ᾱ and plays no other role),
 /// τ, the covariance (h, φ̂, ‖φ‖²), `a₀` (the initialisation must be `.meanField`) and
-/// `trainSecondLayer` (frozen: `da/dT = 0`).
+/// `trainSecondLayer` (frozen: `da/dT = 0`), the weight decay and the learning-rate ratio
+/// (`da/dT` gains `−ᾱλa`, all times κ: `docs/equations.md`, Training options).
 ///
 /// **Output.** A `Trajectory` with the columns `InfiniteWidthLimit.columns` (those of
 /// `Observable.dmftColumns` except `gamma = a/√m`, which is 0 in the limit): `t` holds
@@ -119,6 +120,9 @@ public struct InfiniteWidthLimit: Sendable {
 
     private func validate(_ problem: TrainingProblem, keep: Bool) throws {
         try problem.validate()
+        try problem.refuse(
+            [.frozenFirstLayer], in: "the infinite-width limit",
+            instead: "with W(0) frozen, C_o = 0 and a does not move on the t = Θ(m) scale; solve at finite m (dmft solve)")
         guard case .meanField = problem.initialization else {
             throw DMFTError.invalidInput(
                 "the fixed-ᾱ infinite-width limit is derived for a mean-field initialisation a(0) = a₀ = O(1); "
@@ -256,7 +260,7 @@ private final class InfiniteWidthStepper {
         if last { return row }
 
         // 5. One-time functions at k+1.
-        let da = eq.secondLayerRate(phiHat: phiHatK, sums)
+        let da = eq.secondLayerRate(secondLayer: ak, phiHat: phiHatK, sums)
         let dv = eq.overlapRate(nu: nu, v: vk, source: source, sums)
         a.append(problem.trainSecondLayer ? ak + eta * da : ak)
         v.append(vk + eta * dv)

@@ -120,6 +120,9 @@ public struct InterpolationThresholdScan: Sendable {
                     + "the m → ∞ system of a lazy initialisation is lazy-2")
         default: break
         }
+        try base.refuse(
+            TrainingOption.allCases, in: "the interpolation threshold",
+            instead: "its scan trains the first layer with the second frozen")
         var p = base
         p.trainSecondLayer = false
         switch parameter {

@@ -37,6 +37,9 @@ public struct LazyLimit: Sendable, Equatable {
             throw DMFTError.invalidInput("the lazy limit needs a lazy initialisation (--init lazy), got \(problem.initialization)")
         }
         guard g != 0 else { throw DMFTError.invalidInput("the lazy limit needs gamma0 ≠ 0") }
+        try problem.refuse(
+            TrainingOption.allCases, in: "the lazy limit",
+            instead: "its regimes keep a frozen at γ₀√m and train W; solve at finite m (dmft solve)")
         alpha = problem.alpha
         noise = problem.noise
         covariance = problem.covariance

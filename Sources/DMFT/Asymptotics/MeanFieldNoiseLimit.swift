@@ -35,6 +35,9 @@ public struct MeanFieldNoiseLimit: Sendable {
         guard case .meanField(let a0) = problem.initialization, a0 != 0 else {
             throw DMFTError.invalidInput("the t = Θ(√m) p-spin regime needs a mean-field initialisation with a0 ≠ 0")
         }
+        try problem.refuse(
+            TrainingOption.allCases, in: "the p-spin regime (asymptotics pspin)",
+            instead: "it is derived for plain gradient flow on both layers; solve at finite m (dmft solve)")
         guard problem.trainSecondLayer else {
             throw DMFTError.invalidInput("with a frozen second layer nothing happens on the t = Θ(√m) scale")
         }

@@ -108,6 +108,7 @@ public struct MeanFieldInitialState: Sendable, Equatable {
 /// `dv_i/dt = α a_i (I − v_i v_iᵀ)(∇φ̂(v_i) − Σ_j π_j a_j h'(<v_i,v_j>) v_j)`,
 /// `e_tr = e_ts = ½[τ² + ‖φ‖² − 2 Σ_i π_i a_i φ̂(v_i) + Σ_{ij} π_i π_j a_i a_j h(<v_i,v_j>)]`.
 /// It is the gradient flow `da_i/dt = −(α/π_i) ∂e/∂a_i`, `dv_i/dt = −(α/π_i)(I − v_i v_iᵀ) ∂e/∂v_i`.
+/// With weight decay λ and learning-rate ratio κ (`TrainingProblem`), `da_i/dt = κα(… − λ a_i)`.
 public struct MultiIndexMeanFieldProblem: Sendable {
     /// `α = n/(md) > 0`.
     public let alpha: Double
@@ -119,11 +120,19 @@ public struct MultiIndexMeanFieldProblem: Sendable {
     public let initialState: MeanFieldInitialState
     /// `false` freezes `a_i = a_i(0)`.
     public let trainSecondLayer: Bool
+    /// Weight decay `λ ≥ 0` and learning-rate ratio `κ > 0` of the second layer (`TrainingProblem`).
+    public let weightDecay: Double, learningRateRatio: Double
 
     public init(
         alpha: Double, noise: Double, h: PowerSeries, target: MultiIndexTarget, initialState: MeanFieldInitialState,
-        trainSecondLayer: Bool = true
+        trainSecondLayer: Bool = true, weightDecay: Double = 0, learningRateRatio: Double = 1
     ) throws {
+        guard weightDecay.isFinite, weightDecay >= 0 else {
+            throw DMFTError.invalidInput("weight decay λ must be ≥ 0 and finite, got \(weightDecay)")
+        }
+        guard learningRateRatio.isFinite, learningRateRatio > 0 else {
+            throw DMFTError.invalidInput("learning-rate ratio κ must be positive and finite, got \(learningRateRatio)")
+        }
         guard alpha.isFinite, alpha > 0 else {
             throw DMFTError.invalidInput("alpha = n/(m d) must be positive and finite, got \(alpha)")
         }
@@ -136,14 +145,16 @@ public struct MultiIndexMeanFieldProblem: Sendable {
         }
         (self.alpha, self.noise, self.h, self.target) = (alpha, noise, h, target)
         (self.initialState, self.trainSecondLayer) = (initialState, trainSecondLayer)
+        (self.weightDecay, self.learningRateRatio) = (weightDecay, learningRateRatio)
     }
 }
 
 /// The m → ∞ mean-field ODE at fixed α, integrated by GSL's adaptive Runge–Kutta–Prince–Dormand
 /// (8,9) to the relative/absolute `tolerance`: for a single-index `TrainingProblem`
 /// (arXiv:2502.21269: `dv/dt = α a (1 − v²)(φ̂'(v) − a h'(v²) v)`,
-/// `da/dt = α (φ̂(v) − a h(v²))`, `e_tr = e_ts = ½[τ² + ‖φ‖² − 2aφ̂(v) + a² h(v²)]`, the initialisation's
-/// `a(0)` taken at face value), or for a k-index `MultiIndexMeanFieldProblem` with K neuron types.
+/// `da/dt = κα (φ̂(v) − a h(v²) − λa)`, `e_tr = e_ts = ½[τ² + ‖φ‖² − 2aφ̂(v) + a² h(v²)]`, the initialisation's
+/// `a(0)` taken at face value; λ, κ the training options, 0 and 1 by default), or for a k-index
+/// `MultiIndexMeanFieldProblem` with K neuron types.
 public struct MeanFieldODE: Sendable {
     /// Final time.
     public var duration: Double
@@ -162,13 +173,20 @@ public struct MeanFieldODE: Sendable {
     public func solve(_ problem: TrainingProblem, control: RunControl = RunControl()) throws -> Trajectory {
         try problem.validate()
         try problem.requireSymmetricStart(for: "the mean-field ODE")
+        try problem.refuse(
+            [.frozenFirstLayer], in: "the mean-field ODE",
+            instead: "with W(0) frozen, v = 0 and a does not move as m → ∞; solve at finite m (dmft solve)")
         let p = problem, cov = problem.covariance, h = cov.h, risk = PopulationRisk(problem)
         return try integrate(
             from: [problem.initialSecondLayer, 0], control: control,
             columns: [Observable.time, .trainError, .testError, .secondLayer, .overlap].map(\.rawValue),
             derivative: { y, dydt in
                 let (a, v) = (y[0], y[1])
-                dydt[0] = p.trainSecondLayer ? p.alpha * (cov.phiHat(v) - a * h(v * v)) : 0
+                dydt[0] = p.trainSecondLayer
+                    ? secondLayerRateWithOptions(
+                        fit: p.alpha * (cov.phiHat(v) - a * h(v * v)), secondLayer: a, alpha: p.alpha,
+                        weightDecay: p.weightDecay, ratio: p.learningRateRatio)
+                    : 0
                 dydt[1] = p.alpha * a * (1 - v * v) * (cov.phiHatDerivative(v) - a * h.derivative(v * v) * v)
             },
             row: { t, y in
@@ -287,7 +305,11 @@ private struct MeanFieldFlow {
                 fit -= c * h(q)
                 for l in 0..<k { g[l] -= c * h.derivative(q) * v[j][l] }
             }
-            dydt[i] = problem.trainSecondLayer ? alpha * fit : 0
+            dydt[i] = problem.trainSecondLayer
+                ? secondLayerRateWithOptions(
+                    fit: alpha * fit, secondLayer: a[i], alpha: alpha, weightDecay: problem.weightDecay,
+                    ratio: problem.learningRateRatio)
+                : 0
             let radial = dot(v[i], g)
             for l in 0..<k { dydt[a.count + i * k + l] = alpha * a[i] * (g[l] - v[i][l] * radial) }
         }

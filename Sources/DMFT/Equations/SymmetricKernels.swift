@@ -37,6 +37,8 @@ struct SymmetricKernels {
     let h: PowerSeries
     let covariance: CovarianceModel
     let risk: PopulationRisk
+    /// Weight decay λ and learning-rate ratio κ of the second layer (`TrainingProblem`).
+    let weightDecay: Double, learningRateRatio: Double
 
     /// The width-m equations (`docs/equations.md`, Symmetric-initialisation DMFT).
     init(_ problem: TrainingProblem) {
@@ -46,6 +48,7 @@ struct SymmetricKernels {
         q = (m - 1) / m
         (responseP, responseQ, localDiagonal) = (p, q, 1)
         (h, covariance, risk) = (problem.covariance.h, problem.covariance, PopulationRisk(problem))
+        (weightDecay, learningRateRatio) = (problem.weightDecay, problem.learningRateRatio)
     }
 
     /// The m → ∞ equations at fixed `ᾱ = problem.alphaBar`, in the rescaled variables of
@@ -55,6 +58,7 @@ struct SymmetricKernels {
         alpha = problem.alphaBar
         (p, q, responseP, responseQ, localDiagonal) = (0, 1, 1, 1, 0)
         (h, covariance, risk) = (problem.covariance.h, problem.covariance, PopulationRisk(problem))
+        (weightDecay, learningRateRatio) = (problem.weightDecay, problem.learningRateRatio)
     }
 
     /// `h(C)`, `h'(C)`, `h''(C)` at one correlation C.
@@ -154,10 +158,13 @@ struct SymmetricKernels {
         alpha * a * phiHatPrime * v * row.response - row.multiplierMemory
     }
 
-    /// `da/dt = α φ̂(v)∫R_A − α∫R_A a(s)[p h(C_d) + q h(C_o)] − α∫C_A a(s)[p h'(C_d)R_d + q h'(C_o)R_o]`.
+    /// `da/dt = κ{α φ̂(v)∫R_A − α∫R_A a(s)[p h(C_d) + q h(C_o)] − α∫C_A a(s)[p h'(C_d)R_d + q h'(C_o)R_o] − αλa}`
+    /// at second-layer value `a = a(t)` (κ, λ: the training options, `secondLayerRateWithOptions`).
     @inline(__always)
-    func secondLayerRate(phiHat: Double, _ row: RowIntegrals) -> Double {
-        alpha * phiHat * row.response - alpha * row.drift - alpha * row.responseDrift
+    func secondLayerRate(secondLayer a: Double, phiHat: Double, _ row: RowIntegrals) -> Double {
+        secondLayerRateWithOptions(
+            fit: alpha * phiHat * row.response - alpha * row.drift - alpha * row.responseDrift, secondLayer: a,
+            alpha: alpha, weightDecay: weightDecay, ratio: learningRateRatio)
     }
 
     /// `dv/dt = −ν v + α a φ̂'(v)∫R_A − ∫[p M^R_d + q M^R_o](t,s) v(s) ds`, with `source` from `source`.

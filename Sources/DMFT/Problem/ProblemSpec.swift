@@ -24,6 +24,12 @@ public struct ProblemSpec: Codable, Sendable, Equatable {
     /// Hermite degree kept when reducing functions to covariances.
     public var hermiteDegree: Int = 12
     public var freezeSecondLayer: Bool = false
+    /// `--freeze-first-layer`: train a only (random features).
+    public var freezeFirstLayer: Bool = false
+    /// `--weight-decay`: λ of the penalty `(λ/2m)‖a‖²`.
+    public var weightDecay: Double = 0
+    /// `--lr-ratio`: κ, the second layer's learning rate relative to the first's.
+    public var lrRatio: Double = 1
     /// `--init groups`: the group sizes (absent: one group per neuron).
     public var groupSizes: [Int]? = nil
     /// `--init groups`: `a_k(0)` per group.
@@ -76,7 +82,8 @@ public struct ProblemSpec: Codable, Sendable, Equatable {
         }
         return try TrainingProblem(
             width: width, alpha: alpha, noise: noise, covariance: covariance, initialization: initial,
-            trainSecondLayer: !freezeSecondLayer)
+            trainSecondLayer: !freezeSecondLayer, trainFirstLayer: !freezeFirstLayer, weightDecay: weightDecay,
+            learningRateRatio: lrRatio)
     }
 
     /// The grouped start of `--init groups`: `group_a0` is required; without `group_sizes` it lists
@@ -100,7 +107,35 @@ public struct ProblemSpec: Codable, Sendable, Equatable {
         case width, alpha, noise, initialization = "init", a0, gamma0, h, phiHat = "phihat",
             phiNorm2 = "phi_norm2", activation, target, hermiteDegree = "hermite_degree",
             freezeSecondLayer = "freeze_second_layer", groupSizes = "group_sizes", groupA0 = "group_a0",
-            groupV0 = "group_v0", groupDirections = "group_directions"
+            groupV0 = "group_v0", groupDirections = "group_directions", freezeFirstLayer = "freeze_first_layer",
+            weightDecay = "weight_decay", lrRatio = "lr_ratio"
+    }
+
+    /// Every key, except that the training options (`freeze_first_layer`, `weight_decay`,
+    /// `lr_ratio`) are written only when they differ from their defaults, so that a run without
+    /// them keeps the record (and scan hash) it had before they existed.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(width, forKey: .width)
+        try c.encode(alpha, forKey: .alpha)
+        try c.encode(noise, forKey: .noise)
+        try c.encode(initialization, forKey: .initialization)
+        try c.encode(a0, forKey: .a0)
+        try c.encode(gamma0, forKey: .gamma0)
+        try c.encodeIfPresent(h, forKey: .h)
+        try c.encodeIfPresent(phiHat, forKey: .phiHat)
+        try c.encodeIfPresent(phiNorm2, forKey: .phiNorm2)
+        try c.encodeIfPresent(activation, forKey: .activation)
+        try c.encodeIfPresent(target, forKey: .target)
+        try c.encode(hermiteDegree, forKey: .hermiteDegree)
+        try c.encode(freezeSecondLayer, forKey: .freezeSecondLayer)
+        try c.encodeIfPresent(groupSizes, forKey: .groupSizes)
+        try c.encodeIfPresent(groupA0, forKey: .groupA0)
+        try c.encodeIfPresent(groupV0, forKey: .groupV0)
+        try c.encodeIfPresent(groupDirections, forKey: .groupDirections)
+        if freezeFirstLayer { try c.encode(freezeFirstLayer, forKey: .freezeFirstLayer) }
+        if weightDecay != 0 { try c.encode(weightDecay, forKey: .weightDecay) }
+        if lrRatio != 1 { try c.encode(lrRatio, forKey: .lrRatio) }
     }
 
     public init(from decoder: Decoder) throws {
@@ -119,6 +154,9 @@ public struct ProblemSpec: Codable, Sendable, Equatable {
         target = try c.decodeIfPresent(String.self, forKey: .target)
         hermiteDegree = try c.decodeIfPresent(Int.self, forKey: .hermiteDegree) ?? d.hermiteDegree
         freezeSecondLayer = try c.decodeIfPresent(Bool.self, forKey: .freezeSecondLayer) ?? false
+        freezeFirstLayer = try c.decodeIfPresent(Bool.self, forKey: .freezeFirstLayer) ?? false
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+        lrRatio = try c.decodeIfPresent(Double.self, forKey: .lrRatio) ?? d.lrRatio
         groupSizes = try c.decodeIfPresent([Int].self, forKey: .groupSizes)
         groupA0 = try c.decodeIfPresent([Double].self, forKey: .groupA0)
         groupV0 = try c.decodeIfPresent([Double].self, forKey: .groupV0)

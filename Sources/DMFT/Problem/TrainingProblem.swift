@@ -55,10 +55,19 @@ public struct TrainingProblem: Sendable, Equatable {
     public var initialization: Initialization
     /// `false` freezes the second layer at its initial value ("fixed γ" runs).
     public var trainSecondLayer: Bool
+    /// `false` freezes the first layer at `W(0)`: random-features training of a
+    /// (`docs/equations.md`, Training options).
+    public var trainFirstLayer: Bool
+    /// Weight decay `λ ≥ 0` on the second layer: the penalty `(λ/2m)‖a‖²` is added to the
+    /// training risk, so `da_i/dt` gains `−α λ a_i` (times κ).
+    public var weightDecay: Double
+    /// Learning-rate ratio `κ > 0` of the second layer to the first: the a-equation is multiplied by κ.
+    public var learningRateRatio: Double
 
     public init(
         width: Int, alpha: Double, noise: Double, covariance: CovarianceModel,
-        initialization: Initialization, trainSecondLayer: Bool = true
+        initialization: Initialization, trainSecondLayer: Bool = true, trainFirstLayer: Bool = true,
+        weightDecay: Double = 0, learningRateRatio: Double = 1
     ) throws {
         self.width = width
         self.alpha = alpha
@@ -66,6 +75,9 @@ public struct TrainingProblem: Sendable, Equatable {
         self.covariance = covariance
         self.initialization = initialization
         self.trainSecondLayer = trainSecondLayer
+        self.trainFirstLayer = trainFirstLayer
+        self.weightDecay = weightDecay
+        self.learningRateRatio = learningRateRatio
         try validate()
     }
 
@@ -77,6 +89,22 @@ public struct TrainingProblem: Sendable, Equatable {
         }
         guard noise.isFinite && noise >= 0 else {
             throw DMFTError.invalidInput("noise τ must be ≥ 0 and finite, got \(noise)")
+        }
+        guard weightDecay.isFinite && weightDecay >= 0 else {
+            throw DMFTError.invalidInput("weight decay λ must be ≥ 0 and finite, got \(weightDecay)")
+        }
+        guard learningRateRatio.isFinite && learningRateRatio > 0 else {
+            throw DMFTError.invalidInput(
+                "learning-rate ratio κ must be positive and finite, got \(learningRateRatio) "
+                    + "(a second layer that does not move is --freeze-second-layer)")
+        }
+        guard trainFirstLayer || trainSecondLayer else {
+            throw DMFTError.invalidInput(
+                "--freeze-first-layer with --freeze-second-layer leaves nothing to train; freeze at most one layer")
+        }
+        if !trainSecondLayer, weightDecay != 0 || learningRateRatio != 1 {
+            throw DMFTError.invalidInput(
+                "--weight-decay and --lr-ratio act on the second layer, which --freeze-second-layer keeps fixed")
         }
         switch initialization {
         case .meanField(let a0):
@@ -100,6 +128,19 @@ public struct TrainingProblem: Sendable, Equatable {
                 + "the grouped start \(groups.description) needs the uniform solver (--solver uniform)")
     }
 
+    /// The training options this problem sets away from plain gradient flow on both layers.
+    public var trainingOptions: [TrainingOption] {
+        TrainingOption.allCases.filter { $0.isSet(in: self) }
+    }
+
+    /// Refuses the training options `options` when set: `method` does not implement them.
+    public func refuse(_ options: [TrainingOption], in method: String, instead: String) throws {
+        let set = options.filter { $0.isSet(in: self) }
+        guard !set.isEmpty else { return }
+        throw DMFTError.invalidInput(
+            "\(method) does not take \(set.map(\.flag).joined(separator: ", ")); \(instead)")
+    }
+
     /// `ᾱ = n/d = α m`.
     public var alphaBar: Double { alpha * Double(width) }
     /// `a(0)` (for a grouped start, the `a_k(0)` of largest magnitude).
@@ -119,4 +160,36 @@ public struct TrainingProblem: Sendable, Equatable {
     public func stiffRate(secondLayer a: Double) -> Double {
         SymmetricKernels(self).stiffRate(secondLayer: a)
     }
+}
+
+/// A training option beyond plain gradient flow on both layers (`docs/equations.md`, Training options).
+public enum TrainingOption: String, CaseIterable, Sendable {
+    case weightDecay, learningRateRatio, frozenFirstLayer
+
+    /// The command-line flag that sets it.
+    public var flag: String {
+        switch self {
+        case .weightDecay: return "--weight-decay"
+        case .learningRateRatio: return "--lr-ratio"
+        case .frozenFirstLayer: return "--freeze-first-layer"
+        }
+    }
+
+    /// Whether `problem` sets it away from its default.
+    public func isSet(in problem: TrainingProblem) -> Bool {
+        switch self {
+        case .weightDecay: return problem.weightDecay != 0
+        case .learningRateRatio: return problem.learningRateRatio != 1
+        case .frozenFirstLayer: return !problem.trainFirstLayer
+        }
+    }
+}
+
+/// The second layer's rate under the training options, from `fit`, its rate under plain
+/// gradient flow on the training risk with time factor `alpha` (per neuron):
+/// `κ(fit − α λ a)` (`docs/equations.md`, Training options). Every DMFT form and the
+/// mean-field ODE take their `da/dt` from here.
+@inline(__always)
+func secondLayerRateWithOptions(fit: Double, secondLayer a: Double, alpha: Double, weightDecay: Double, ratio: Double) -> Double {
+    ratio * (fit - alpha * weightDecay * a)
 }

@@ -121,7 +121,7 @@ struct GridStepper {
         let sums = eq.memoryRow(
             k, a: a, v: v, weights: weights, history, x: xRow, ca: ca,
             responseKernels: &memR, correlationKernels: &memC, stride: n)
-        let nu = eq.multiplier(a: ak, v: vk, phiHatPrime: phiHatPrimeK, sums)
+        let nu = problem.trainFirstLayer ? eq.multiplier(a: ak, v: vk, phiHatPrime: phiHatPrimeK, sums) : 0
 
         let row = [
             times[k], trainError, testError, ak, ak / eq.m.squareRoot(), vk, cdRow[0], coRow[k], nu,
@@ -131,12 +131,16 @@ struct GridStepper {
 
         // 6. One-time functions at k+1.
         let source = eq.source(a: ak, phiHatPrime: phiHatPrimeK, sums)
-        let da = eq.secondLayerRate(phiHat: phiHatK, sums)
+        let da = eq.secondLayerRate(secondLayer: ak, phiHat: phiHatK, sums)
         let dv = eq.overlapRate(nu: nu, v: vk, source: source, sums)
         a.append(problem.trainSecondLayer ? ak + eta * da : ak)
-        v.append(vk + eta * dv)
+        v.append(problem.trainFirstLayer ? vk + eta * dv : vk)
         steps.append(eta)
         times.append(nextTime!)
+        guard problem.trainFirstLayer else {
+            holdFirstLayer(after: k)
+            return row
+        }
 
         // 7. Memory integrals against the history, two kernel rows at a time.
         //    by*[r·n + l] = Σ_s memR_r[s] Y[s, l]   (r = 0: M^R_d, r = 1: M^R_o)
@@ -186,6 +190,22 @@ struct GridStepper {
             co[l, next] = coNext[l]
         }
         return row
+    }
+
+    /// The first layer frozen (`docs/equations.md`, Training options): nothing of it moves, so
+    /// row k+1 of `C_d`, `C_o`, `R_d`, `R_o` is row k (R stays 0: no δ source) and the equal-time
+    /// values stay; ν plays no role (reported as 0).
+    private mutating func holdFirstLayer(after k: Int) {
+        let next = k + 1
+        for y in [cd, co, rd, ro] {
+            let row = y.row(k), nextRow = y.row(next)
+            for l in 0...k { nextRow[l] = row[l] }
+            nextRow[next] = row[k]
+        }
+        for y in [cd, co] {
+            for l in 0...next { y[l, next] = y[next, l] }
+        }
+        rowCurvature = 0
     }
 
     /// max over `l < k−1` of the second divided difference in the first time of C_d, C_o,

@@ -179,8 +179,9 @@ struct GroupedGridStepper {
         }
         let cov = eq.base.covariance
         for g in 0..<k {
-            nu[g] = eq.base.multiplier(
-                a: aNow[g], v: vNow[g], phiHatPrime: cov.phiHatDerivative(vNow[g]), buffers.sums[g])
+            nu[g] = problem.trainFirstLayer
+                ? eq.base.multiplier(a: aNow[g], v: vNow[g], phiHatPrime: cov.phiHatDerivative(vNow[g]), buffers.sums[g])
+                : 0
         }
 
         let row = observables(r, aNow: aNow, vNow: vNow)
@@ -191,13 +192,17 @@ struct GroupedGridStepper {
         for g in 0..<k {
             let phiHatPrime = cov.phiHatDerivative(vNow[g])
             source[g] = eq.base.source(a: aNow[g], phiHatPrime: phiHatPrime, buffers.sums[g])
-            let da = eq.base.secondLayerRate(phiHat: cov.phiHat(vNow[g]), buffers.sums[g])
+            let da = eq.base.secondLayerRate(secondLayer: aNow[g], phiHat: cov.phiHat(vNow[g]), buffers.sums[g])
             let dv = eq.base.overlapRate(nu: nu[g], v: vNow[g], source: source[g], buffers.sums[g])
             a.append(problem.trainSecondLayer ? aNow[g] + eta * da : aNow[g])
-            v.append(vNow[g] + eta * dv)
+            v.append(problem.trainFirstLayer ? vNow[g] + eta * dv : vNow[g])
         }
         steps.append(eta)
         times.append(times[r] + eta)
+        guard problem.trainFirstLayer else {
+            holdFirstLayer(after: r)
+            return row
+        }
 
         // 6. Memory integrals: every two-time function Y against the kernel block of its group.
         products(r)
@@ -254,6 +259,23 @@ struct GroupedGridStepper {
             }
         }
         return row
+    }
+
+    /// The first layer frozen (`docs/equations.md`, Training options): row r+1 of every two-time
+    /// function is row r (the responses stay 0), equal times included; ν is reported as 0.
+    private func holdFirstLayer(after r: Int) {
+        let next = r + 1
+        for y in cd + rd + co.compactMap({ $0 }) + ro.compactMap({ $0 }) {
+            for l in 0...r { y[next, l] = y[r, l] }
+            y[next, next] = y[r, r]
+        }
+        for g in 0..<k {
+            for l in 0...next { cd[g][l, next] = cd[g][next, l] }
+            for h in 0..<k {
+                guard let coY = co[g * k + h], let transposed = co[h * k + g] else { continue }
+                for l in 0...r { coY[l, next] = transposed[next, l] }
+            }
+        }
     }
 
     /// `byR[Y] = (kernel block b of M^R) · Y` for every two-time function Y (`Y(s, t')`, so C whole

@@ -352,7 +352,7 @@ final class RatioFrameEquations {
         setScalar(.lambdaO, row: row, lambdaO)
         setScalar(.trainError, row: row, -0.5 * ca[l - 1])
         setScalar(.testError, row: row, kernels.testError(secondLayer: a, phiHat: phiHat, equalTimeOverlap: coTT))
-        return (kernels.secondLayerRate(phiHat: phiHat, integrals),
+        return (kernels.secondLayerRate(secondLayer: a, phiHat: phiHat, integrals),
                 kernels.overlapRate(nu: nu, v: v, source: source, integrals))
     }
 

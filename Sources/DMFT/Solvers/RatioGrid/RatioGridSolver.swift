@@ -45,6 +45,9 @@ public struct RatioGridSolver: Sendable {
     public func solve(_ problem: TrainingProblem, control: RunControl = RunControl()) throws -> DMFTSolution {
         try problem.validate()
         try problem.requireSymmetricStart(for: "the ratio-grid solver (--solver ratio)")
+        try problem.refuse(
+            [.frozenFirstLayer], in: "the ratio-grid solver (--solver ratio)",
+            instead: "its grid starts from R(t,t⁺) = 1; use --solver uniform or long")
         guard duration.isFinite && duration > 0 && duration < 1e12 else {
             throw DMFTError.invalidInput("duration (tmax) must be positive and below 1e12, got \(duration)")
         }
