@@ -220,7 +220,7 @@ final class GaussianModelSimulatorTests: XCTestCase {
             }
         }
         let rate = 1e-6
-        try real.update(rate: rate, trainSecondLayer: true)
+        try real.update(rate: rate, p)
         for i in 0..<3 {
             var norm = 0.0
             for l in 0..<5 { norm += real.w[i * 5 + l] * real.w[i * 5 + l] }

@@ -15,9 +15,11 @@ import Foundation
 ///
 /// Training is explicit gradient descent on `R̂ = (1/2n) Σ_μ (y_μ − f_μ)²` with the `n/d`
 /// time factor: each step advances time by `step` and does, from one gradient evaluation,
-/// `a ← a − step·(n/d)·∇_a R̂` (unless the second layer is frozen) and
-/// `w_i ← normalise(w_i − step·(n/d)·P⊥_{w_i} ∇_{w_i} R̂)`. The time factor uses the actual
-/// `n/d`, which differs from `ᾱ` when `ᾱ d` is not an integer.
+/// `a ← a − κ·step·(n/d)·(∇_a R̂ + (λ/m) a)` (unless the second layer is frozen; λ, κ the
+/// problem's weight decay and learning-rate ratio, so the penalty `(λ/2m)‖a‖²` joins R̂) and
+/// `w_i ← normalise(w_i − step·(n/d)·P⊥_{w_i} ∇_{w_i} R̂)` (unless the first layer is frozen).
+/// The time factor uses the actual `n/d`, which differs from `ᾱ` when `ᾱ d` is not an integer.
+/// `e_train` is `R̂` without the penalty, as in the DMFT.
 ///
 /// Storage: only the symmetric part `Sym J^(k)_μ` of each tensor is used (`<J, w^{⊗k}>` sees
 /// nothing else, so every quantity has exactly the distribution of the iid-tensor model), but it
@@ -133,7 +135,7 @@ public struct GaussianModelSimulator: Sendable {
         for _ in 0..<steps {
             let risk = sim.evaluate()
             guard risk.isFinite else { throw DMFTError.diverged("empirical risk became non-finite") }
-            try sim.update(rate: rate, trainSecondLayer: problem.trainSecondLayer)
+            try sim.update(rate: rate, problem)
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         return Double(steps) / max(elapsed, 1e-12)
@@ -234,7 +236,7 @@ public struct GaussianModelSimulator: Sendable {
             }
             if k == steps { break }
             do {
-                try sim.update(rate: rate, trainSecondLayer: problem.trainSecondLayer)
+                try sim.update(rate: rate, problem)
             } catch DMFTError.diverged(let why) {
                 throw DMFTError.diverged(
                     "\(why) at t = \(fmt(t)) (d = \(dimension)); "
@@ -577,11 +579,12 @@ final class GaussianModelRealisation {
         }
     }
 
-    /// One GD step from the gradients of the last `evaluate()`: `a ← a − rate ∇_a R̂`,
-    /// `w_i ← normalise(w_i − rate P⊥ ∇_{w_i} R̂)`. Throws `.diverged` on a non-finite weight.
-    func update(rate: Double, trainSecondLayer: Bool) throws {
+    /// One GD step from the gradients of the last `evaluate()` with the training options of
+    /// `problem`: `a ← a − κ·rate·(∇_a R̂ + (λ/m) a)`, `w_i ← normalise(w_i − rate P⊥ ∇_{w_i} R̂)`,
+    /// each unless frozen. Throws `.diverged` on a non-finite weight.
+    func update(rate: Double, _ problem: TrainingProblem) throws {
         let d32 = Int32(d)
-        for i in 0..<m {
+        for i in 0..<m where problem.trainFirstLayer {
             let wi = w + i * d, gi = gradW + i * d
             let radial = cblas_ddot(d32, gi, 1, wi, 1)
             cblas_daxpy(d32, -radial, wi, 1, gi, 1)
@@ -592,8 +595,9 @@ final class GaussianModelRealisation {
             }
             cblas_dscal(d32, 1 / norm, wi, 1)
         }
-        if trainSecondLayer {
-            cblas_daxpy(Int32(m), -rate, gradA, 1, a, 1)
+        if problem.trainSecondLayer {
+            if problem.weightDecay > 0 { cblas_daxpy(Int32(m), problem.weightDecay / Double(m), a, 1, gradA, 1) }
+            cblas_daxpy(Int32(m), -rate * problem.learningRateRatio, gradA, 1, a, 1)
             for i in 0..<m where !a[i].isFinite {
                 throw DMFTError.diverged("second-layer weight \(i) became non-finite")
             }

@@ -25,9 +25,10 @@ import Foundation
 /// unused samples remain, the (at most `B − 1`) leftovers are skipped and a new permutation is
 /// drawn, so every batch holds `B` distinct samples. `batchSize == n` is full-batch GD. On
 /// `R̂_batch = (1/2B) Σ_{μ∈batch} (y_μ − f(x_μ))²` one step does
-/// `a ← a − η ∇_a R̂_batch` (unless the second layer is frozen) and
-/// `w_i ← normalise(w_i − η P⊥_{w_i} ∇_{w_i} R̂_batch)`, both gradients taken at the old
-/// parameters. One step advances gradient-flow time (time factor `n/d`) by `η d/n`.
+/// `a ← a − κη (∇_a R̂_batch + (λ/m) a)` (unless the second layer is frozen; λ, κ the problem's
+/// weight decay and learning-rate ratio: the penalty `(λ/2m)‖a‖²` joins the loss) and
+/// `w_i ← normalise(w_i − η P⊥_{w_i} ∇_{w_i} R̂_batch)` (unless the first layer is frozen), both
+/// gradients taken at the old parameters; `e_train` is the risk without the penalty. One step advances gradient-flow time (time factor `n/d`) by `η d/n`.
 /// Initialisation: `w_i` iid uniform on the sphere, `a_i(0) = problem.initialSecondLayers[i]`
 /// (a grouped start also shapes `W(0)`: `InitialGroups.shapeFirstLayer`).
 /// SGD follows gradient flow only on time scales long compared with an epoch, `η d/B` in
@@ -673,14 +674,16 @@ final class NetworkTrainer {
         guard loss.isFinite else { throw diverged("the batch loss became \(loss)") }
         try divergence?.check(batchLoss: loss, at: Double(steps) * timePerStep)
         if problem.trainSecondLayer {
+            // The penalty (λ/2m)‖a‖² and the learning-rate ratio κ (`docs/equations.md`, Training options).
+            let stepA = eta * problem.learningRateRatio, decay = problem.weightDecay / Double(m)
             var sum = 0.0
             for i in 0..<m {
-                a[i] -= eta * gradA[i]
+                a[i] -= stepA * (gradA[i] + decay * a[i])
                 sum += a[i]
             }
             guard sum.isFinite else { throw diverged("second layer a is no longer finite") }
         }
-        for i in 0..<m {
+        for i in 0..<m where problem.trainFirstLayer {
             let wi = w + i * d, gi = gradW + i * d
             // w ← w − η (g − <g,w> w) = (1 + η<g,w>) w − η g, then renormalise.
             let grow = 1 + eta * dot(gi, wi, d)
