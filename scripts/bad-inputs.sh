@@ -78,6 +78,10 @@ printf '{"h": [1e308, 1e308]}' > h-huge.json
 printf '{"init": 5}' > init-number.json
 printf '{"init": "sideways"}' > init-unknown.json
 printf '{"freeze_second_layer": 1}' > freeze-number.json
+printf '{"freeze_first_layer": "yes"}' > freeze-first-string.json
+printf '{"weight_decay": -0.5}' > decay-negative.json
+printf '{"lr_ratio": 0}' > ratio-zero.json
+printf '{"freeze_first_layer": true, "freeze_second_layer": true}' > both-frozen.json
 printf '{"hermite_degree": 1000, "activation": "tanh"}' > degree-huge.json
 printf '{"widht": 7}' > typo.json
 printf '{"problem": {"init": "lazy", "gamma0": 1e9}}' > gamma-huge.json
@@ -238,6 +242,23 @@ dmft solve --config h-huge.json
 dmft solve --config init-number.json
 dmft solve --config init-unknown.json
 dmft solve --config freeze-number.json
+dmft solve --config freeze-first-string.json
+dmft solve --config decay-negative.json
+dmft solve --config ratio-zero.json
+dmft solve --config both-frozen.json
+dmft solve --weight-decay=-0.1
+dmft solve --weight-decay nan
+dmft solve --weight-decay inf
+dmft solve --lr-ratio 0
+dmft solve --lr-ratio=-1
+dmft solve --lr-ratio nan
+dmft solve --freeze-first-layer --freeze-second-layer
+dmft solve --freeze-second-layer --weight-decay 0.1
+dmft solve --freeze-second-layer --lr-ratio 2
+dmft solve --solver ratio --freeze-first-layer
+dmft simulate --model gaussian --freeze-first-layer --freeze-second-layer
+dmft simulate --model network --weight-decay=-1
+dmft simulate --model network --lr-ratio 0
 dmft solve --config degree-huge.json
 dmft solve --config typo.json
 dmft solve --config gamma-huge.json
@@ -375,6 +396,8 @@ dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --widths 10,0
 dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --widths 10,20 --width 10
 dmft threshold --values 0.5,0.6,0.7,0.8 --scan alphabar --alpha 0.3
 dmft threshold --values 0.1,0.2,0.3,0.4 --freeze-second-layer
+dmft threshold --values 0.1,0.2,0.3,0.4 --weight-decay 0.1
+dmft threshold --values 0.1,0.2,0.3,0.4 --freeze-first-layer
 dmft threshold --values 0.1,0.2,0.3,0.4 --out-dir valid.csv
 # asymptotics
 dmft asymptotics
@@ -395,6 +418,11 @@ dmft asymptotics lazy-1 --init lazy --gamma0 0
 dmft asymptotics lazy-1 --init lazy --dt 1e-12
 dmft asymptotics lazy-1 --init lazy --index-count 2
 dmft asymptotics lazy-1 --init lazy --no-freeze-second-layer
+dmft asymptotics lazy-1 --init lazy --weight-decay 0.1
+dmft asymptotics lazy-2 --init lazy --lr-ratio 2
+dmft asymptotics mean-field --freeze-first-layer
+dmft asymptotics infinite-width --freeze-first-layer
+dmft asymptotics pspin --h 0.5,0,0.5 --noise 1 --weight-decay 0.1
 dmft asymptotics lazy-2 --init lazy --dt 0.1
 dmft asymptotics lazy-2 --init lazy --tmax 1e6
 dmft asymptotics lazy-2 --init lazy --tolerance 0

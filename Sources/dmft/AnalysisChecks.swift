@@ -53,6 +53,13 @@ extension Asymptotics {
                 ["--freeze-second-layer", "--no-freeze-second-layer"], to: mode,
                 instead: "the lazy regimes keep a frozen at γ₀√m")
         }
+        // Weight decay and κ enter the second-layer equation the mean-field ODE and the
+        // infinite-width limit share with the DMFT; a frozen first layer has no m → ∞ dynamics.
+        let supported: [TrainingOption] = regime == .meanField || regime == .infiniteWidth
+            ? [.weightDecay, .learningRateRatio] : []
+        try p.refuse(
+            TrainingOption.allCases.filter { !supported.contains($0) }, in: mode,
+            instead: "its m → ∞ theory is derived without it; run dmft solve (finite m) instead")
     }
 
     /// What the regime needs to `duration` with step or spacing `dt` (nil: the regime's default).
@@ -138,6 +145,9 @@ extension Threshold {
             try Check.notApplicable(
                 ["--freeze-second-layer", "--no-freeze-second-layer"], to: "threshold",
                 instead: "the second layer is always frozen during the scan")
+            try base.refuse(
+                TrainingOption.allCases, in: "dmft threshold",
+                instead: "its scan trains the first layer by plain gradient flow with the second frozen")
             if !systems.contains(.finite) {
                 try Check.notApplicable(
                     ["--width", "--widths"], to: "--limit \(limit.rawValue)", instead: "the m = ∞ system has no width")

@@ -133,6 +133,6 @@ struct Asymptotics: ParsableCommand {
             alpha: p.alpha, noise: p.noise, h: p.covariance.h,
             target: MultiIndexTarget.additive(p.covariance, indexCount: try s.value(\.indexCount, "index_count")),
             initialState: MeanFieldInitialState(weights: weights, secondLayer: a0s),
-            trainSecondLayer: p.trainSecondLayer)
+            trainSecondLayer: p.trainSecondLayer, weightDecay: p.weightDecay, learningRateRatio: p.learningRateRatio)
     }
 }

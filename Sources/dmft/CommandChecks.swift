@@ -60,6 +60,9 @@ extension SolverOptions {
             try Check.notApplicable(
                 ["--dt", "--checkpoint", "--checkpoint-every", "--resume"], to: "--solver ratio",
                 instead: "it takes --tolerance, --nodes, --clustering and --integrator")
+            try problem.refuse(
+                [.frozenFirstLayer], in: "--solver ratio",
+                instead: "its grid starts from R(t,t⁺) = 1; use --solver uniform or long")
         }
         if let checkpoint = s.checkpoint {
             if s.resume {

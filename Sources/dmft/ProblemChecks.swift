@@ -17,6 +17,8 @@ extension ProblemOptions {
         ("--gamma0", "gamma0", .magnitude(atMost: 1e3), { $0.gamma0 }),
         ("--phi-norm2", "phi_norm2", .nonNegative(atMost: 1e6), { $0.phiNorm2 }),
         ("--hermite-degree", "hermite_degree", Check.Bounds(lower: 1, upper: 60), { Double($0.hermiteDegree) }),
+        ("--weight-decay", "weight_decay", .nonNegative(atMost: 1e6), { $0.weightDecay }),
+        ("--lr-ratio", "lr_ratio", .positive(atMost: 1e6), { $0.lrRatio }),
     ]
 
     /// The problem these flags describe, checked: the config file readable and well typed,
@@ -110,13 +112,14 @@ extension ProblemOptions {
             let expected: String?
             switch key {
             case "width", "hermite_degree": expected = isInteger(value) ? nil : "an integer"
-            case "alpha", "noise", "a0", "gamma0", "phi_norm2": expected = isNumber(value) ? nil : "a number"
+            case "alpha", "noise", "a0", "gamma0", "phi_norm2", "weight_decay", "lr_ratio":
+                expected = isNumber(value) ? nil : "a number"
             case "init", "activation", "target": expected = value is String ? nil : "a string"
             case "h", "phihat", "group_a0", "group_v0":
                 expected = (value as? [Any])?.allSatisfy(isNumber) == true ? nil : "a list of numbers"
             case "group_sizes", "group_directions":
                 expected = (value as? [Any])?.allSatisfy(isInteger) == true ? nil : "a list of integers"
-            case "freeze_second_layer": expected = isBoolean(value) ? nil : "true or false"
+            case "freeze_second_layer", "freeze_first_layer": expected = isBoolean(value) ? nil : "true or false"
             default: expected = nil
             }
             if let expected {

@@ -61,6 +61,16 @@ struct ProblemOptions: ParsableArguments {
           help: "Keep a fixed at its initial value (default: trained, or as in --config).")
     var freezeSecondLayer: Bool?
 
+    @Flag(name: .customLong("freeze-first-layer"), inversion: .prefixedNo,
+          help: "Keep W fixed at W(0) and train a only (random features; default: trained, or as in --config).")
+    var freezeFirstLayer: Bool?
+
+    @Option(name: .customLong("weight-decay"), help: "Weight decay λ ≥ 0 on the second layer: (λ/2m)‖a‖² added to the training risk. Default 0.")
+    var weightDecay: Double?
+
+    @Option(name: .customLong("lr-ratio"), help: "Learning-rate ratio κ > 0 of the second layer to the first (the a-equation times κ). Default 1.")
+    var lrRatio: Double?
+
     /// The files the problem flags read (`--config`), which no output may overwrite.
     var inputFiles: [String] { config.map { [$0] } ?? [] }
 
@@ -81,6 +91,9 @@ struct ProblemOptions: ParsableArguments {
         if let target { s.target = target }
         if let hermiteDegree { s.hermiteDegree = hermiteDegree }
         if let freezeSecondLayer { s.freezeSecondLayer = freezeSecondLayer }
+        if let freezeFirstLayer { s.freezeFirstLayer = freezeFirstLayer }
+        if let weightDecay { s.weightDecay = weightDecay }
+        if let lrRatio { s.lrRatio = lrRatio }
         if let groupSizes { s.groupSizes = try parseCountList(groupSizes, what: "--group-sizes") }
         if let groupA0 { s.groupA0 = try parseCoefficientList(groupA0, what: "--group-a0") }
         if let groupV0 { s.groupV0 = try parseCoefficientList(groupV0, what: "--group-v0") }

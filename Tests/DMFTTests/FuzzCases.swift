@@ -52,6 +52,8 @@ enum FuzzCases {
         "--activation": name(["linear", "relu", "tanh", "erf", "hermite:0.9,0,0.4"]),
         "--target": name(["linear", "tanh", "relu"]), "--hermite-degree": int(["1", "4", "12"]),
         "--freeze-second-layer": flag, "--no-freeze-second-layer": flag,
+        "--freeze-first-layer": flag, "--no-freeze-first-layer": flag,
+        "--weight-decay": real(["0", "0.1", "1"]), "--lr-ratio": real(["0.5", "1", "2"]),
         "--config": Pool(valid: ["valid.json", "mutated.json"], bad: inputs),
         "--max-memory-gb": real(["1", "8"]),
     ]
