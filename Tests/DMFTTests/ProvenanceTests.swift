@@ -61,6 +61,19 @@ final class ProvenanceTests: XCTestCase {
     }
 
     /// The sidecar's JSON itself: written by `RunMetadata`, read back as `RunMetadata`.
+    /// The training options are recorded under their keys and restored by `--config`.
+    func testTrainingOptionsComeBackEqual() throws {
+        var spec = ProblemSpec.defaultExample
+        (spec.weightDecay, spec.lrRatio, spec.freezeFirstLayer) = (0.1 + 0.2, 1.0 / 3, true)
+        let config = try sidecar(Self.solve, problem: spec)
+        XCTAssertEqual(config.problem, spec)
+        let problem = try XCTUnwrap(config.problem).makeProblem()
+        XCTAssertEqual(problem.weightDecay, 0.1 + 0.2)
+        XCTAssertEqual(problem.learningRateRatio, 1.0 / 3)
+        XCTAssertFalse(problem.trainFirstLayer)
+        XCTAssertEqual(problem.trainingOptions, TrainingOption.allCases)
+    }
+
     func testTheSidecarRecordsSettingsAndIgnoredKeys() throws {
         let problem = try ProblemSpec.defaultExample.makeProblem()
         let trajectory = try UniformEulerSolver(step: 0.1, duration: 0.2).solve(problem).trajectory
