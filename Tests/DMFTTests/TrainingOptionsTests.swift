@@ -211,6 +211,19 @@ final class TrainingOptionsTests: XCTestCase {
         }
     }
 
+    /// The infinite-width limit takes λ and κ with its own time factor: in `T = t/m` the penalty
+    /// term is `mαλa = ᾱλa`. At T = 0 (pure noise: `φ̂ = 0`, `C_o = 0`, `h(0) = 0`, no memory yet)
+    /// that term is all of `da/dT`, so the first step is exactly `a₀(1 − ηκᾱλ)`, and `a₀` without
+    /// weight decay.
+    func testInfiniteWidthLimitTakesWeightDecayOnItsTimeScale() throws {
+        let (lambda, kappa, eta) = (0.5, 2.0, 0.01)
+        let solver = InfiniteWidthLimit(step: eta, duration: 0.05)
+        let decayed = try solver.solve(try pureNoise(weightDecay: lambda, ratio: kappa))
+        let p = try pureNoise()
+        XCTAssertEqual(decayed[.secondLayer]![1], 1 - solver.gridStep * kappa * p.alphaBar * lambda, accuracy: 1e-15)
+        XCTAssertEqual(try solver.solve(p)[.secondLayer]![1], 1)
+    }
+
     // MARK: - Simulators against the DMFT
 
     /// `effect = option − plain` of an observable at time t, averaged over realisations that share
