@@ -7,6 +7,12 @@
       Their difference at common times estimates the O(η) error of RUN.csv: y(η) − y* ≈ Cη and
       y(2η) − y* ≈ 2Cη, so |y(η) − y*| ≈ |y(2η) − y(η)|. Stores, per observable, the maximum
       of that estimate over time as "discretisation_error".
+  provenance.py resolution RUN.csv COARSER.csv
+      COARSER.csv is the same problem on a coarser grid of another kind (e.g. the ratio
+      solver with fewer nodes), on its own times. Stores, per observable, the maximum over
+      RUN.csv's times t > 0 within both runs of |RUN − COARSER| (COARSER interpolated linearly
+      between its rows) as "resolution_difference": an upper estimate of RUN's error when the
+      coarser run's error dominates, plus the interpolation error between COARSER's rows.
 """
 import csv
 import hashlib
@@ -49,6 +55,21 @@ def main():
                 if name != "t":
                     errors[name] = max(errors.get(name, 0.0), abs(float(value) - float(match[name])))
         update(run, "discretisation_error", errors)
+    elif mode == "resolution":
+        fine, coarse = load(run), load(sys.argv[3])
+        times = [float(r["t"]) for r in coarse]
+        differences = {}
+        for row in fine:
+            t = float(row["t"])
+            if t <= 0 or t > times[-1]:
+                continue
+            k = next(i for i, s in enumerate(times) if s >= t)
+            w = (t - times[k - 1]) / (times[k] - times[k - 1])
+            for name, value in row.items():
+                if name != "t" and name in coarse[k]:
+                    other = (1 - w) * float(coarse[k - 1][name]) + w * float(coarse[k][name])
+                    differences[name] = max(differences.get(name, 0.0), abs(float(value) - other))
+        update(run, "resolution_difference", differences)
     else:
         sys.exit(f"unknown mode {mode}")
 
