@@ -233,6 +233,22 @@ final class PlotTests: XCTestCase {
         XCTAssertThrowsError(try StandardFigure.observables([(label: "x", width: nil, trajectory: bare)]))
     }
 
+    func testMeanFieldLimitDrawsTheSecondLayerUnscaled() throws {
+        // The mean-field ODE has a = O(1) and no a/√m: with it, every input shows ‖a‖₁/m = |a|.
+        var limit = Trajectory(names: ["t", "e_train", "e_test", "a", "v"])
+        for i in 0...10 { limit.append([Double(i), 0.5, 0.5, 1 + 0.05 * Double(i), 0.1 * Double(i)]) }
+        let figure = try StandardFigure.observables(
+            [(label: "m = 40", width: 40, trajectory: theory(width: 40)), (label: "m = ∞", width: nil, trajectory: limit)],
+            panels: [.secondLayer])
+        XCTAssertEqual(figure.panels.map(\.yLabel), ["‖a‖₁/m"])
+        XCTAssertEqual(figure.panels[0].series.count, 2)
+        XCTAssertEqual(figure.panels[0].series[0].y.last!, 2, accuracy: 1e-12)  // a(10) = 1 + 0.1·10, not a/√40
+        XCTAssertEqual(figure.panels[0].series[1].y.last!, 1.5, accuracy: 1e-12)
+        // Finite-m runs alone keep a/√m.
+        let alone = try StandardFigure.observables([(label: "m = 40", width: 40, trajectory: theory(width: 40))], panels: [.secondLayer])
+        XCTAssertEqual(alone.panels.map(\.yLabel), ["a/√m"])
+    }
+
     /// Rows (t, e_train, e_test, a, v) of a small hand-made trajectory, time in order.
     private let scalingRows: [[Double]] = [
         [0, 0.50, 0.55, 0.3, 0.00],

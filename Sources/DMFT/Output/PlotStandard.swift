@@ -49,7 +49,8 @@ public enum StandardFigure {
     public enum Panel: String, CaseIterable, Sendable {
         /// `e_train` (solid line / filled circles) and `e_test` (dashed / open squares).
         case error
-        /// `a/√m` (column `gamma`), or `‖a‖₁/m` (column `a_l1`) when any input has it.
+        /// `a/√m` (column `gamma`), or `‖a‖₁/m` (column `a_l1`, else `|a|`) when any input has
+        /// `a_l1` or is an m → ∞ mean-field curve (column `a` without `gamma`: a = O(1) there).
         case secondLayer = "a"
         /// `v`.
         case overlap = "v"
@@ -149,7 +150,12 @@ public enum StandardFigure {
                 p.legend = errorKey(inputs)
             case .secondLayer:
                 let l1 = Observable.secondLayerL1.rawValue
-                if anyHas(l1) {
+                // The mean-field ODE (`dmft asymptotics mean-field`) reports a, of order one, and no
+                // a/√m (which vanishes as m → ∞): drawn against finite-m runs, it needs ‖a‖₁/m too.
+                let meanFieldLimit = inputs.contains {
+                    $0.trajectory[Observable.secondLayer.rawValue] != nil && $0.trajectory[Observable.gamma.rawValue] == nil
+                }
+                if anyHas(l1) || meanFieldLimit {
                     // ‖a‖₁/m; a DMFT trajectory (symmetric initialisation) has ‖a‖₁/m = |a|.
                     let all = inputs.indices.compactMap { k in
                         inputs[k].trajectory[l1] != nil
