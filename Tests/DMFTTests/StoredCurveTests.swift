@@ -4,7 +4,8 @@ import XCTest
 @testable import DMFT
 
 /// Regression tests against the curves stored under `data/` by the paper-figure examples
-/// (`Examples/figure2.sh`, `Examples/figure4.sh`). Each stored CSV's sidecar carries the full
+/// (`Examples/figure2.sh`, `figure3.sh`, `figure4.sh`, `figure24.sh`, and
+/// `figure5.sh`, whose runs `figure1.sh` draws; the gallery is `docs/paper.md`). Each stored CSV's sidecar carries the full
 /// problem, the solver settings, the project version, a SHA-256 of the CSV and, for DMFT
 /// curves, the discretisation error estimated from a run at twice the step. The tests re-run a
 /// cheap prefix of the stored configuration and compare.
@@ -91,6 +92,69 @@ final class StoredCurveTests: XCTestCase {
         }
     }
 
+    /// Re-solves t ≤ `prefix` of a long-time-solver curve (`problem` defaults to the stored one)
+    /// with the stored tolerance. The adaptive grid is chosen causally, so the rerun's grid is
+    /// the stored one's up to its last steps; at every common time the values must agree within
+    /// the stored error estimate of the run (the solver's own step-doubling check: the
+    /// Richardson difference of its passes at η and 2η).
+    func checkLongTime(_ name: String, prefix: Double, problem: ((TrainingProblem) throws -> TrainingProblem)? = nil) throws {
+        let stored = try Stored(name)
+        try assertChecksum(stored)
+        let original = try stored.spec.makeProblem()
+        let solver = LongTimeSolver(duration: prefix, tolerance: try stored.setting("tolerance"))
+        let rerun = try solver.solve(try problem?(original) ?? original).trajectory
+        var common = 0
+        var j = 0
+        for i in 0..<rerun.count {
+            let t = rerun.time[i]
+            while j < stored.trajectory.count && stored.trajectory.time[j] < t - 1e-9 * max(1, t) { j += 1 }
+            guard j < stored.trajectory.count, abs(stored.trajectory.time[j] - t) <= 1e-9 * max(1, t) else { continue }
+            common += 1
+            for obs in LongTimeSolution.headline {
+                let tolerance = try stored.setting("error_estimate_\(obs)") + 1e-10
+                XCTAssertLessThanOrEqual(
+                    abs(rerun[obs]![i] - stored.trajectory[obs]![j]), tolerance, "\(name) \(obs) at t = \(t)")
+            }
+        }
+        // All but the last few steps (where the grid is fitted to the end) are shared.
+        XCTAssertGreaterThanOrEqual(common, rerun.count - 4, "\(name): the rerun's grid left the stored one")
+    }
+
+    /// The lazy regime-1 limit is a closed form: the stored curve is recomputed at every row
+    /// and must agree to the 12 significant digits of the CSV.
+    func testFigure3LazyRegimeOneLimit() throws {
+        let stored = try Stored("figure3/lazy1.csv")
+        try assertChecksum(stored)
+        let limit = try LazyLimit(stored.spec.makeProblem())
+        let again = limit.regimeOne(times: stored.trajectory.time)
+        for column in ["e_train", "e_test"] + LazyLimit.regimeOneScaledColumns {
+            for (new, old) in zip(again[column]!, stored.trajectory[column]!) {
+                XCTAssertEqual(new, old, accuracy: 1e-11 * max(1, abs(old)), column)
+            }
+        }
+    }
+
+    /// The mean-field ODE (GSL rk8pd at relative tolerance 1e-10) on t ≤ 4: a rerun agrees with
+    /// the stored curve far inside 1e-8, the size of its error over this horizon at that tolerance.
+    func testFigure24MeanFieldLimitPrefix() throws {
+        let stored = try Stored("figure24/mean-field.csv")
+        try assertChecksum(stored)
+        let rerun = try MeanFieldODE(duration: 4, outputInterval: 0.01).solve(stored.spec.makeProblem())
+        for obs in ["e_train", "e_test", "a", "v"] {
+            for i in 0..<rerun.count {
+                XCTAssertEqual(rerun.time[i], stored.trajectory.time[i], accuracy: 1e-12)
+                XCTAssertEqual(rerun[obs]![i], stored.trajectory[obs]![i], accuracy: 1e-8, "\(obs) at t = \(rerun.time[i])")
+            }
+        }
+    }
+
+    func testFigure3DMFTPrefix() throws { try checkDMFT("figure3/dmft-m10.csv", prefix: 0.5) }
+    func testFigure3LazyRegimeTwoLimitPrefix() throws {
+        try checkLongTime("figure3/lazy2.csv", prefix: 1) { try LazyLimit($0).regimeTwoProblem() }
+    }
+    func testFigure24DMFTPrefix() throws { try checkDMFT("figure24/dmft-m10.csv", prefix: 4) }
+    /// Figure 1 draws the Figure 5 runs.
+    func testFigure5LongTimePrefix() throws { try checkLongTime("figure5/dmft-m25.csv", prefix: 10) }
     func testFigure2DMFTPrefix() throws { try checkDMFT("figure2/dmft-m10.csv", prefix: 10) }
     func testFigure4DMFTPrefix() throws { try checkDMFT("figure4/dmft-m10.csv", prefix: 10) }
     func testFigure2NetworkPrefix() throws { try checkNetwork("figure2/network-m10.csv", prefix: 2) }
