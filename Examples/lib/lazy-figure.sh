@@ -18,14 +18,16 @@ lazy_figure() {
   local dmft=.build/release/dmft dir=data/$name work largest=0
   work=$(mktemp -d)
   mkdir -p "$dir" docs/figures
-  local runs=()
+  local runs=() limit=()
+  # The lazy limits keep a frozen at γ₀√m by construction: they take the flags but that one.
+  for flag in "$@"; do [ "$flag" = --freeze-second-layer ] || limit+=("$flag"); done
   for m in $widths; do
     dmft_curve "$dir/dmft-m$m.csv" "$(python3 -c "print(0.05 / $m)")" "$tmax" "$@" --width "$m"
     runs+=("$dir/dmft-m$m.csv")
     largest=$(( m > largest ? m : largest ))
   done
-  $dmft asymptotics lazy-1 "$@" --tmax "$(python3 -c "print($largest * $tmax)")" --dt 0.05 --out "$dir/lazy1.csv"
-  $dmft asymptotics lazy-2 "$@" --tmax "$tmax" --tolerance 1e-4 --out "$dir/lazy2.csv"
+  $dmft asymptotics lazy-1 "${limit[@]}" --tmax "$(python3 -c "print($largest * $tmax)")" --dt 0.05 --out "$dir/lazy1.csv"
+  $dmft asymptotics lazy-2 "${limit[@]}" --tmax "$tmax" --tolerance 1e-4 --out "$dir/lazy2.csv"
   for f in "$dir/lazy1.csv" "$dir/lazy2.csv"; do python3 Examples/lib/provenance.py checksum "$f"; done
   python3 Examples/lib/limit_gaps.py "$dir/gaps-lazy2.csv" "$dir/lazy2.csv" e_train,e_test,Cd_t0 1 "$tmax" "${runs[@]}"
   $dmft plot "${runs[@]}" "$dir/lazy1.csv" --time-axis 't*m' --log-time --panels error --out "$work/tm.svg"

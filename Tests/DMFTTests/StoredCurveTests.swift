@@ -4,7 +4,7 @@ import XCTest
 @testable import DMFT
 
 /// Regression tests against the curves stored under `data/` by the paper-figure examples
-/// (`Examples/figure2.sh`, `figure3.sh`, `figure4.sh`, `figure24.sh`, and
+/// (`Examples/figure2.sh`, `figure3.sh`, `figure4.sh`, `figure9.sh`, `figure24.sh`, and
 /// `figure5.sh`, whose runs `figure1.sh` draws; the gallery is `docs/paper.md`). Each stored CSV's sidecar carries the full
 /// problem, the solver settings, the project version, a SHA-256 of the CSV and, for DMFT
 /// curves, the discretisation error estimated from a run at twice the step. The tests re-run a
@@ -152,6 +152,7 @@ final class StoredCurveTests: XCTestCase {
     func testFigure3LazyRegimeTwoLimitPrefix() throws {
         try checkLongTime("figure3/lazy2.csv", prefix: 1) { try LazyLimit($0).regimeTwoProblem() }
     }
+    func testFigure9DMFTPrefix() throws { try checkDMFT("figure9/dmft-m10.csv", prefix: 0.5) }
     func testFigure24DMFTPrefix() throws { try checkDMFT("figure24/dmft-m10.csv", prefix: 4) }
     /// Figure 1 draws the Figure 5 runs.
     func testFigure5LongTimePrefix() throws { try checkLongTime("figure5/dmft-m25.csv", prefix: 10) }
