@@ -2,10 +2,12 @@
 
   limit_gaps.py OUT.csv LIMIT.csv COLUMNS T0 T1 RUN.csv [RUN.csv ...]
 
-COLUMNS is comma-separated (e.g. a,v). For each RUN (width m from its JSON sidecar) and
-column: the largest |run − limit| over the run's rows with T0 ≤ t ≤ T1 (the limit interpolated
-linearly between its rows), and both values at the run's last row in the window. Writes OUT.csv
-(m, column, max_gap, t_max_gap, run_end, limit_end) and prints it.
+COLUMNS is comma-separated (e.g. a,v). The limit's time axis is the one its sidecar records
+(solver.time_axis: t, t*m, t/sqrt(m) or t/m; t if absent), and each RUN's times (width m from
+its JSON sidecar) are rescaled to it. For each RUN and column: the largest |run − limit| over
+the run's rows with T0 ≤ (rescaled t) ≤ T1 (the limit interpolated linearly between its rows),
+and both values at the run's last row in the window. Writes OUT.csv (m, column, max_gap,
+t_max_gap, run_end, limit_end; times on the limit's axis) and prints it.
 """
 import bisect
 import csv
@@ -33,11 +35,15 @@ def interpolate(rows, column, t):
 def main():
     out, limit_path, columns, t0, t1 = sys.argv[1], sys.argv[2], sys.argv[3].split(","), float(sys.argv[4]), float(sys.argv[5])
     limit = load(limit_path)
+    with open(limit_path[: -len(".csv")] + ".json") as f:
+        axis = json.load(f).get("solver", {}).get("time_axis", "t")
+    scale = {"t": lambda m: 1.0, "t*m": lambda m: m, "t/sqrt(m)": lambda m: m ** -0.5, "t/m": lambda m: 1.0 / m}[axis]
     table = []
     for run in sys.argv[6:]:
         with open(run[: -len(".csv")] + ".json") as f:
             m = json.load(f)["problem"]["width"]
-        rows = [r for r in load(run) if t0 <= r["t"] <= t1]
+        rows = [dict(r, t=r["t"] * scale(m)) for r in load(run)]
+        rows = [r for r in rows if t0 <= r["t"] <= t1]
         for column in columns:
             gaps = [(abs(r[column] - interpolate(limit, column, r["t"])), r["t"]) for r in rows]
             worst, at = max(gaps)
@@ -45,7 +51,7 @@ def main():
             table.append([m, column, f"{worst:.6g}", f"{at:.6g}", f"{last[column]:.6g}",
                           f"{interpolate(limit, column, last['t']):.6g}"])
     with open(out, "w", newline="") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(["m", "column", "max_gap", "t_max_gap", "run_end", "limit_end"])
         w.writerows(table)
     with open(out) as f:
