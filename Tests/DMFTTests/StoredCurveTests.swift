@@ -4,7 +4,7 @@ import XCTest
 @testable import DMFT
 
 /// Regression tests against the curves stored under `data/` by the paper-figure examples
-/// (`Examples/figure2.sh`, `figure3.sh`, `figure4.sh`, `figure9.sh`, `figure24.sh`, and
+/// (`Examples/figure2.sh`, `figure3.sh`, `figure4.sh`, `figure9.sh`, `figure19.sh`, `figure24.sh`, and
 /// `figure5.sh`, whose runs `figure1.sh` draws; the gallery is `docs/paper.md`). Each stored CSV's sidecar carries the full
 /// problem, the solver settings, the project version, a SHA-256 of the CSV and, for DMFT
 /// curves, the discretisation error estimated from a run at twice the step. The tests re-run a
@@ -153,6 +153,21 @@ final class StoredCurveTests: XCTestCase {
         try checkLongTime("figure3/lazy2.csv", prefix: 1) { try LazyLimit($0).regimeTwoProblem() }
     }
     func testFigure9DMFTPrefix() throws { try checkDMFT("figure9/dmft-m10.csv", prefix: 0.5) }
+    func testFigure19DMFTPrefix() throws { try checkLongTime("figure19/dmft-m16.csv", prefix: 4) }
+    /// The p-spin limit of Figure 19 re-solved whole with its recorded p-spin step and horizon
+    /// (a fraction of a second): the same Richardson-extrapolated solution, to the CSV's digits.
+    func testFigure19PSpinLimit() throws {
+        let stored = try Stored("figure19/pspin.csv")
+        try assertChecksum(stored)
+        let rerun = try MeanFieldNoiseLimit(stored.spec.makeProblem())
+            .solve(pSpinStep: try stored.setting("pspin_step"), pSpinDuration: try stored.setting("pspin_duration"))
+        XCTAssertEqual(rerun.count, stored.trajectory.count)
+        for column in ["t", "a", "Cd_t0"] {
+            for (new, old) in zip(rerun[column]!, stored.trajectory[column]!) {
+                XCTAssertEqual(new, old, accuracy: 1e-11 * max(1, abs(old)), column)
+            }
+        }
+    }
     func testFigure24DMFTPrefix() throws { try checkDMFT("figure24/dmft-m10.csv", prefix: 4) }
     /// Figure 1 draws the Figure 5 runs.
     func testFigure5LongTimePrefix() throws { try checkLongTime("figure5/dmft-m25.csv", prefix: 10) }
