@@ -64,9 +64,11 @@ final class StoredCurveTests: XCTestCase {
             let new = rerun[obs]!, old = stored.trajectory[obs]!, doubled = coarse[obs]!
             var estimate = 0.0
             for k in 0..<coarse.count { estimate = max(estimate, abs(doubled[k] - new[2 * k])) }
-            let tolerance = min(estimate, try XCTUnwrap(storedErrors[obs.rawValue], obs.rawValue)) + 1e-12
+            let tolerance = min(estimate, try XCTUnwrap(storedErrors[obs.rawValue], obs.rawValue))
+            // Beyond the discretisation error, only the CSV's rounding to 12 significant digits
+            // (≤ 5e-13 relative; a frozen a = γ₀√m has a zero estimate).
             var worst = 0.0
-            for i in 0..<rerun.count { worst = max(worst, abs(new[i] - old[i])) }
+            for i in 0..<rerun.count { worst = max(worst, abs(new[i] - old[i]) - 1e-12 * max(1, abs(old[i]))) }
             XCTAssertLessThanOrEqual(worst, tolerance, "\(name) \(obs.rawValue)")
         }
     }
