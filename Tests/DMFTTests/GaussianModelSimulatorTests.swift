@@ -72,27 +72,11 @@ final class GaussianModelSimulatorTests: XCTestCase {
 
     /// Realisations `offset ..< offset + runs`, in parallel, ordered by realisation.
     static func sampleRuns(_ sim: GaussianModelSimulator, _ p: TrainingProblem, runs: Int, offset: Int = 0) throws -> [Sample] {
-        final class Box: @unchecked Sendable {
-            let lock = NSLock()
-            var samples: [Sample?]
-            var error: (any Error)?
-            init(_ n: Int) { samples = Array(repeating: nil, count: n) }
+        try parallelRealisations(runs) { r in
+            var cov: [Double] = []
+            let t = try sim.run(p, realisation: offset + r, atStart: { cov = Self.covariates($0, p) })
+            return Sample(trajectory: t, covariates: cov)
         }
-        let box = Box(runs)
-        let threads = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(threads) }
-        DispatchQueue.concurrentPerform(iterations: runs) { r in
-            do {
-                var cov: [Double] = []
-                let t = try sim.run(p, realisation: offset + r, atStart: { cov = Self.covariates($0, p) })
-                box.lock.withLock { box.samples[r] = Sample(trajectory: t, covariates: cov) }
-            } catch {
-                box.lock.withLock { box.error = error }
-            }
-        }
-        if let e = box.error { throw e }
-        return box.samples.map { $0! }
     }
 
     /// Mean ± standard error of `y`, and the control-variate (regression) estimate using

@@ -237,27 +237,11 @@ final class TrainingOptionsTests: XCTestCase {
         plain: TrainingProblem, option: TrainingProblem, names: [String], time: Double, runs: Int,
         run: @escaping @Sendable (TrainingProblem, Int) throws -> Trajectory
     ) throws -> [String: Effect] {
-        final class Box: @unchecked Sendable {
-            let lock = NSLock()
-            var differences: [[Double]?]
-            var error: (any Error)?
-            init(_ n: Int) { differences = Array(repeating: nil, count: n) }
+        let rows = try parallelRealisations(runs) { r in
+            let x = try run(option, r), y = try run(plain, r)
+            return names.map { x.value($0, at: time)! - y.value($0, at: time)! }
         }
-        let box = Box(runs)
-        let threads = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(threads) }
-        DispatchQueue.concurrentPerform(iterations: runs) { r in
-            do {
-                let x = try run(option, r), y = try run(plain, r)
-                let d = names.map { x.value($0, at: time)! - y.value($0, at: time)! }
-                box.lock.withLock { box.differences[r] = d }
-            } catch {
-                box.lock.withLock { box.error = error }
-            }
-        }
-        if let e = box.error { throw e }
-        let rows = box.differences.map { $0! }, n = Double(runs)
+        let n = Double(runs)
         var result: [String: Effect] = [:]
         for (j, name) in names.enumerated() {
             let values = rows.map { $0[j] }

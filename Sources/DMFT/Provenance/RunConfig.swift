@@ -106,7 +106,7 @@ public struct RunConfig: Sendable {
     public static let recordKeys: Set<String> = Set(RunMetadata.CodingKeys.allCases.map(\.stringValue))
         .union(SettingsRecord.CodingKeys.allCases.map(\.stringValue))
         .union(ThresholdSettings.legacyTopLevelKeys.keys).union(["fits", "model", "second_layer", "time_unit"])
-        .union(["csv_sha256", "discretisation_error"])
+        .union(["csv_sha256", "discretisation_error", "resolution_difference"])
 
     private static func object(_ value: JSONValue, key: String, path: String) throws -> [String: JSONValue] {
         guard let object = value.objectValue else {
