@@ -45,12 +45,14 @@ printf 't,a,a\n0,1,2\n1,2,3\n' > dup.csv
 printf 't,,a\n0,1,2\n' > noname.csv
 printf 'x,a\n0,1\n' > not-t.csv
 printf 't,a\n1,1\n0,2\n' > decreasing.csv
-printf '\xef\xbb\xbft,a\n0,1\n' > bom.csv
+# bom.csv and unreadable.csv hold no column any figure draws ("t,a" alone is a drawable
+# mean-field-ODE curve): a BOM is read as UTF-8, and root can read a mode-000 file.
+printf '\xef\xbb\xbft,zzz\n0,1\n' > bom.csv
 printf 't,a\n0,1\n1,\xff\xfe\n' > latin.csv
 head -c 2048 /dev/urandom > binary.csv
 mkdir dir.csv dir.json sub
 mkfifo fifo.csv
-printf 't,a\n0,1\n' > unreadable.csv && chmod 000 unreadable.csv
+printf 't,zzz\n0,1\n' > unreadable.csv && chmod 000 unreadable.csv
 for w in 0 -3 1e300 '"abc"' 2.5; do
   name=w$(printf '%s' "$w" | tr -dc 'a-z0-9')
   cp valid.csv "$name.csv"; printf '{"problem": {"width": %s}, "solver": {"name": "uniform-euler"}}' "$w" > "$name.json"
