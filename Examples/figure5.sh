@@ -3,7 +3,7 @@
 # single index, h = φ̂ = 0.9q + q³/6 (‖φ‖² = h(1)), τ = 0.6, α = 0.3, mean-field init a₀ = 1.
 # For each width m it runs to t = R·m and writes data/figure5/dmft-m<M>.csv/.json (the
 # sidecar carries the solver's error estimate and csv_sha256), then
-#   data/figure5/t0.csv               t₀(m; c), the first time a = c√m, and t₀/m
+#   data/figure5/onset/               `dmft onset`: t₀(m; c), the first time a = c√m, and t₀/m
 #   docs/figures/figure5.svg/.png     a/√m and √m·v against t/m, test − train against a/√m
 # Usage: Examples/figure5.sh ["M:R M:R …"] [TOLERANCE]
 #   default "25:20 50:20" and 1e-2 (about 20 minutes on 2 cores;
@@ -32,5 +32,6 @@ for run in $runs; do
     --h 0.9,0,0.16666666666666666 --phihat 0.9,0,0.16666666666666666 --out "$out"
   python3 Examples/lib/provenance.py checksum "$out"
 done
-python3 Examples/lib/onset.py "$dir/t0.csv" "${files[@]}"
+mkdir -p "$dir/onset"
+$dmft onset "${files[@]}" --levels 0.3,0.4,0.5,0.6,0.8,1.0 --out-dir "$dir/onset" > "$dir/onset/summary.txt"
 $dmft plot "${files[@]}" --scaling --out docs/figures/figure5.svg --png
