@@ -496,6 +496,10 @@ dmft plot valid.csv --widths x
 dmft plot valid.csv --panels sideways
 dmft plot valid.csv --time-axis sideways
 dmft plot valid.csv --scaling --log-time
+dmft plot valid.csv --x-column nosuch
+dmft plot valid.csv --x-column t
+dmft plot valid.csv --x-column gamma --scaling
+dmft plot valid.csv --x-column gamma --time-axis t/m
 dmft plot valid.csv --max-memory-gb 0
 # scan
 dmft scan run

@@ -33,8 +33,11 @@ struct Plot: ParsableCommand {
     @Option(name: .customLong("time-axis"), help: "Time axis: t, t*m, t/sqrt(m) or t/m.")
     var timeAxis: TimeAxis = .t
 
-    @Flag(name: .customLong("log-time"), help: "Logarithmic time axis (the point t = 0 is dropped).")
+    @Flag(name: .customLong("log-time"), help: "Logarithmic time axis (the point t = 0 is dropped); with --x-column, a logarithmic x axis.")
     var logTime = false
+
+    @Option(name: .customLong("x-column"), help: "Draw every panel against this column instead of time, as parametric curves in time order (e.g. gamma: a/√m).")
+    var xColumn: String?
 
     @Option(help: "Comma-separated legend labels, one per file (default: solver and width from the sidecar, or the file name).")
     var labels: String?
@@ -81,7 +84,7 @@ struct Plot: ParsableCommand {
                             + "; fix it or give --widths")
                 }
                 var width = widthList.isEmpty ? sidecar.width : widthList[i]
-                if let axis = sidecar.limitTimeAxis {
+                if let axis = sidecar.limitTimeAxis, xColumn == nil {
                     // An m → ∞ curve is already on its own scaled time axis: drawn as it is
                     // (width 1 makes every rescaling the identity), and only on that axis.
                     guard !scaling, axis == timeAxis.rawValue else {
@@ -91,7 +94,7 @@ struct Plot: ParsableCommand {
                     }
                     width = 1
                 }
-                if scaling || timeAxis.needsWidth, width == nil {
+                if scaling || (timeAxis.needsWidth && xColumn == nil), width == nil {
                     throw DMFTError.invalidInput(
                         "\(scaling ? "--scaling" : "--time-axis \(timeAxis.rawValue)") needs the width m of \(file): its sidecar "
                             + "\(RunOutput.sidecarPath(for: file)) \(sidecar.state); "
@@ -108,11 +111,14 @@ struct Plot: ParsableCommand {
                 }
                 return panel
             }
+            if xColumn != nil, scaling || timeAxis != .t {
+                throw DMFTError.invalidInput("--x-column draws against a column, not time: drop \(scaling ? "--scaling" : "--time-axis")")
+            }
             var figure = scaling
                 ? try StandardFigure.longTimeScaling(inputs, maxMarkers: maxMarkers)
                 : try StandardFigure.observables(
                     inputs, timeAxis: timeAxis, logTime: logTime, panels: panelList.isEmpty ? nil : panelList,
-                    maxMarkers: maxMarkers)
+                    maxMarkers: maxMarkers, xColumn: xColumn)
             if let columns { figure.columns = columns }
             try figure.stage(in: outputs, svgPath: svgPath, pngPath: pngPath, pngWidth: pngWidth)
             try outputs.commitUnlessInterrupted()

@@ -233,6 +233,34 @@ final class PlotTests: XCTestCase {
         XCTAssertThrowsError(try StandardFigure.observables([(label: "x", width: nil, trajectory: bare)]))
     }
 
+    func testPanelsAgainstAColumn() throws {
+        // Parametric curves against γ = a/√m (the paper's Figures 23, 30): x is the column, in
+        // time order; the γ panel itself (the diagonal) is left out; no width needed.
+        let curve = theory(width: 25)
+        let figure = try StandardFigure.observables(
+            [(label: "DMFT", width: nil, trajectory: curve), (label: "SGD", width: nil, trajectory: simulation())],
+            xColumn: "gamma")
+        XCTAssertEqual(figure.panels.map(\.yLabel), ["error", "v", "C_{d}(t, 0)", "ν"])
+        XCTAssert(figure.panels.allSatisfy { $0.xLabel == "a/√m" })
+        let nu = figure.panels[3].series[0]
+        XCTAssertEqual(nu.x, curve["gamma"]!)
+        XCTAssertEqual(nu.y, curve["nu"]!)
+        // One x range for every panel: both inputs' γ (0.2…0.4 and the constant 0.3), padded
+        // by 3% of the span because a simulation's markers are drawn.
+        XCTAssertEqual(figure.panels[0].xRange!.lowerBound, 0.194, accuracy: 1e-12)
+        XCTAssertEqual(figure.panels[0].xRange!.upperBound, 0.406, accuracy: 1e-12)
+        XCTAssert(figure.panels.allSatisfy { $0.xRange == figure.panels[0].xRange })
+        // Asked for, the panel of the column itself is drawn; a log x axis drops x ≤ 0.
+        let asked = try StandardFigure.observables(
+            [(label: "DMFT", width: nil, trajectory: curve)], logTime: true, panels: [.error, .overlap], xColumn: "v")
+        XCTAssertEqual(asked.panels[1].series[0].x.count, 100)  // v(0) = 0 dropped
+        XCTAssertEqual(asked.panels[1].xScale, .log)
+        // Every input needs the column; t is the time axis, not a column to draw against.
+        XCTAssertThrowsError(try StandardFigure.observables(
+            [(label: "DMFT", width: nil, trajectory: curve)], xColumn: "a_l1"))
+        XCTAssertThrowsError(try StandardFigure.observables(
+            [(label: "DMFT", width: nil, trajectory: curve)], xColumn: "t"))
+    }
     func testMeanFieldLimitDrawsTheSecondLayerUnscaled() throws {
         // The mean-field ODE has a = O(1) and no a/√m: with it, every input shows ‖a‖₁/m = |a|.
         var limit = Trajectory(names: ["t", "e_train", "e_test", "a", "v"])

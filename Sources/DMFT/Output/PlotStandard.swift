@@ -84,22 +84,40 @@ public enum StandardFigure {
     /// along the drawn time axis. Panels without data in any input are left out unless
     /// asked for by `panels`, which is then an error. With `colourValues` (one per input) the
     /// curves are coloured by those values along `ColourScale.viridis` instead.
+    ///
+    /// With `xColumn` every panel is drawn against that column instead of time: parametric
+    /// curves, rows in time order (for example `gamma`, the paper's γ = a/√m, as in its
+    /// Figures 23 and 30); `timeAxis` is then unused and `logTime` makes that axis logarithmic.
+    /// Every input needs the column; the panel showing the column itself is left out.
     public static func observables(
         _ inputs: [Input], timeAxis: TimeAxis = .t, logTime: Bool = false, panels: [Panel]? = nil,
-        maxMarkers: Int = 30, style: PlotStyle = PlotStyle(), colourValues: [Double]? = nil
+        maxMarkers: Int = 30, style: PlotStyle = PlotStyle(), colourValues: [Double]? = nil, xColumn: String? = nil
     ) throws -> Figure {
         guard !inputs.isEmpty else { throw DMFTError.invalidInput("nothing to plot: no trajectories given") }
-        try checkWidths(inputs, neededBy: timeAxis.needsWidth ? "the time axis \(timeAxis.rawValue)" : nil)
+        if let xColumn {
+            guard xColumn != Observable.time.rawValue else {
+                throw DMFTError.invalidInput("the x column 't' is the time axis: use the time axis instead")
+            }
+            if let input = inputs.first(where: { $0.trajectory[xColumn] == nil }) {
+                throw DMFTError.invalidInput("'\(input.label)' has no column \(xColumn) to draw against")
+            }
+        } else {
+            try checkWidths(inputs, neededBy: timeAxis.needsWidth ? "the time axis \(timeAxis.rawValue)" : nil)
+        }
         let colours = colourValues.map { ColourScale.viridis.colours(for: $0) } ?? colours(for: inputs)
         let xScale: AxisScale = logTime ? .log : .linear
-        let xLabel = timeAxis.label
+        let xLabel = xColumn.map(columnLabel) ?? timeAxis.label
 
-        // Rescaled time and the rows kept (t = 0 and below dropped on a log axis).
+        // The x value of every row kept: rescaled time, or the x column (rows with a
+        // non-finite value, and t = 0 or non-positive x on a log axis, dropped).
         let times: [(x: [Double], rows: [Int])] = inputs.map { input in
             let m = Double(input.width ?? 1)
+            let values = xColumn.flatMap { input.trajectory[$0] }
             var x: [Double] = [], rows: [Int] = []
-            for (i, t) in input.trajectory.time.enumerated() where !logTime || t > 0 {
-                x.append(timeAxis.rescaled(t, width: m))
+            for (i, t) in input.trajectory.time.enumerated() {
+                let value = values?[i] ?? timeAxis.rescaled(t, width: m)
+                guard value.isFinite, !logTime || (values == nil ? t > 0 : value > 0) else { continue }
+                x.append(value)
                 rows.append(i)
             }
             return (x, rows)
@@ -129,7 +147,16 @@ public enum StandardFigure {
         }
 
         let anyHas = { (column: String) in inputs.contains { $0.trajectory[column] != nil } }
-        let requested = panels ?? Panel.defaults
+        // Against one of its own columns a panel would be the diagonal: left out unless asked for.
+        let requested = panels ?? Panel.defaults.filter { panel in
+            switch (panel, xColumn) {
+            case (.secondLayer, Observable.gamma.rawValue?), (.secondLayer, Observable.secondLayerL1.rawValue?),
+                (.lagrangeMultiplier, Observable.lagrangeMultiplier.rawValue?), (.overlap, Observable.overlap.rawValue?),
+                (.correlationToStart, Panel.correlationToStart.rawValue?):
+                return false
+            default: return true
+            }
+        }
         var built: [PlotPanel] = []
         for panel in requested {
             var p: PlotPanel
@@ -227,6 +254,19 @@ public enum StandardFigure {
                 "nothing to plot: no input has any of the columns e_train, e_test, gamma, a_l1, v, Cd_t0, Co_tt, nu")
         }
         return Figure(panels: built, legend: inputLegend(inputs, colours: colours), style: style)
+    }
+
+    /// The axis label of a column drawn as x (`--x-column`): the printed symbol of the known
+    /// observables, the column's name otherwise.
+    static func columnLabel(_ column: String) -> String {
+        switch column {
+        case Observable.gamma.rawValue: return "a/√m"
+        case Observable.secondLayerL1.rawValue: return "‖a‖₁/m"
+        case Observable.trainError.rawValue: return "e_{train}"
+        case Observable.testError.rawValue: return "e_{test}"
+        case Observable.lagrangeMultiplier.rawValue: return "ν"
+        default: return column
+        }
     }
 
     /// The long-time scaling figure (arXiv:2502.21269, Fig. 5 and Figs. 28–31): `a/√m` and
