@@ -127,11 +127,14 @@ func solveDMFT(spec: ProblemSpec, _ options: SolverSettings) throws -> SolveResu
         solver.memoryLimitBytes = options.maxMemoryGB * 1e9
         let solution = try solver.solve(problem, control: control)
         (trajectory, warnings) = (solution.trajectory, solution.warnings)
-        settings = [
+        var ratioSettings = [
             "name": "ratio-grid", "tolerance": "\(solver.tolerance)", "nodes": "\(solver.nodes)",
             "clustering": "\(solver.clustering)", "integrator": solver.integrator.rawValue, "tmax": "\(options.tmax)",
             "steps": "\(trajectory.count - 1)",
         ]
+        // A run that ended early (its warning says why) records where.
+        if let last = trajectory.time.last, last < options.tmax * (1 - 1e-12) { ratioSettings["stopped_at"] = "\(last)" }
+        settings = ratioSettings
     }
     let wall = Date().timeIntervalSince(started)
     for w in warnings { Terminal.printError("warning: \(w)") }

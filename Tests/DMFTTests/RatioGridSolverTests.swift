@@ -80,6 +80,36 @@ final class RatioGridSolverTests: XCTestCase {
         for (name, error) in worst { XCTAssertLessThan(error, 1e-4, "\(name)") }
     }
 
+    /// The stop on a rising train error (gradient flow cannot raise it) ends the run at the
+    /// row before the offending step, keeping every row before it unchanged. Driven here by a
+    /// tolerance below zero (stop once a step lowers e_train by less than 2%), so that a cheap
+    /// stable run triggers it; the stop row is predicted from the unguarded run.
+    func testStopsAtTheRowBeforeARiseOfTheTrainError() throws {
+        let problem = try singleIndex(width: 10)
+        var solver = RatioGridSolver(duration: 5)
+        solver.nodes = 48
+        solver.trainErrorRiseTolerance = nil
+        let free = try solver.solve(problem)
+        XCTAssertEqual(free.trajectory.time.last!, 5, accuracy: 1e-12)
+        XCTAssert(free.warnings.isEmpty)
+        let e = free.trajectory[.trainError]!
+        let stop = try XCTUnwrap((1..<e.count).first { e[$0] > e[$0 - 1] * (1 - 0.02) })
+
+        solver.trainErrorRiseTolerance = -0.02
+        let guarded = try solver.solve(problem)
+        XCTAssertEqual(guarded.trajectory.count, stop)
+        for k in 0..<stop { XCTAssertEqual(guarded.trajectory.row(k), free.trajectory.row(k)) }
+        XCTAssertEqual(guarded.warnings.count, 1)
+        XCTAssert(guarded.warnings[0].hasPrefix("stopped at t = "), guarded.warnings[0])
+
+        // With weight decay the flow descends the penalised risk: no stop on e_train.
+        var decayed = problem
+        decayed.weightDecay = 0.1
+        let penalised = try solver.solve(decayed)
+        XCTAssertEqual(penalised.trajectory.time.last!, 5, accuracy: 1e-12)
+        XCTAssert(penalised.warnings.isEmpty)
+    }
+
     func testRefusesBadSettings() throws {
         let problem = try singleIndex(width: 10)
         for (nodes, tolerance, duration, clustering) in [
