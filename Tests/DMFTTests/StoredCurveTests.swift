@@ -218,15 +218,19 @@ final class StoredCurveTests: XCTestCase {
         try checkGaussian("figure6/gaussian-d50.csv", prefix: 1, observables: ["e_train", "e_test", "a_g1", "Co_tt_g1_g3"])
     }
 
-    /// `data/figure5-network` DMFT (ratio solver): t ≤ 20 again with the stored nodes and
-    /// tolerance; its error estimate is the difference to the run with fewer nodes.
-    func testFigure5RatioSolverPrefix() throws {
-        let stored = try Stored("figure5-network/dmft-m25.csv")
-        var solver = RatioGridSolver(duration: 20)
+    /// Stored ratio-solver curves (`data/figure5-network`, `data/figure21`): t ≤ 20 again with
+    /// the stored nodes and tolerance; the error allowed is the stored difference to the run
+    /// with fewer nodes.
+    func checkRatio(_ csv: String, prefix: Double) throws {
+        let stored = try Stored(csv)
+        var solver = RatioGridSolver(duration: prefix)
         (solver.nodes, solver.clustering) = (Int(try stored.setting("nodes")), try stored.setting("clustering"))
         solver.tolerance = try stored.setting("tolerance")
         let rerun = try solver.solve(stored.spec.makeProblem()).trajectory
         let errors = try XCTUnwrap(stored.metadata["resolution_difference"] as? [String: Double])
         try checkAdaptive(stored, rerun: rerun, errors: errors, minimumCommon: rerun.count - 4)
     }
+
+    func testFigure5RatioSolverPrefix() throws { try checkRatio("figure5-network/dmft-m25.csv", prefix: 20) }
+    func testFigure21RatioSolverPrefix() throws { try checkRatio("figure21/dmft-m25.csv", prefix: 20) }
 }
