@@ -73,7 +73,11 @@ public struct OnsetScaling: Sendable {
             if reached.count < 4 {
                 note = "\(reached.count) width\(reached.count == 1 ? "" : "s") reached a = \(c)·√m; the fit needs 4"
             } else {
-                do { fit = try OffsetPowerLawFit(x: x, y: y, confidenceLevel: confidenceLevel) } catch {
+                do {
+                    fit = try OffsetPowerLawFit(x: x, y: y, confidenceLevel: confidenceLevel)
+                } catch DMFTError.diverged(let reason) {
+                    note = reason  // the fit's own reason, e.g. t₀/m not settling: no "integration" involved
+                } catch {
                     note = "\(error)"
                 }
             }
