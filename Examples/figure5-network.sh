@@ -4,9 +4,10 @@
 # α = 0.3, mean-field a₀ = 1). For each width m, to t = 20·m:
 #   - the DMFT with the ratio solver (--nodes 128 --clustering 5 --tolerance 1e-5), its
 #     resolution checked against --nodes 96 (difference stored in the sidecar);
-#     widths in THEORY only (default "25 50 100:1000 200:2000 1000:10000": at m = 100 the
+#     widths in THEORY only (default "25 50 100:1000 200:2000 400:4000 1000:10000": at m = 100 the
 #     ratio solver oscillates from t ≈ 1430 (docs/long-time.md) and agrees across L only to
-#     t = 1000, so the widths ≥ 100 stop at t/m = 10; m = 400 fails at t = 3284);
+#     t = 1000, so the widths ≥ 100 stop at t/m = 10; m = 400 stops where the solver's
+#     rising-train-error guard ends it, t = 3218, docs/long-time.md);
 #   - at m = 1000, an independent check: the long-time solver (--solver long, tolerance 1e-3)
 #     to t = 2000, dmft-m1000-long.csv (docs/slow-scale.md);
 #   - SGD on real networks: d = 200, n = α·m·d, batch 100, lr 0.1, RUNS = 10 realisations,
@@ -19,7 +20,7 @@
 # Writes data/figure5-network/{dmft-m<M>,network-m<M>}.csv/.json, gaps.csv, gaps.md,
 # onset/{onset,fit,window}.csv, onset/summary.txt and docs/figures/figure5-network.{svg,png}.
 # Runs whose sidecar has its checksum are kept.
-# Usage: [THEORY="25 50 100:1000 200:2000 1000:10000"] [RUNS=10] bash Examples/figure5-network.sh [widths...]  (default 25 50 100)
+# Usage: [THEORY="25 50 100:1000 200:2000 400:4000 1000:10000"] [RUNS=10] bash Examples/figure5-network.sh [widths...]  (default 25 50 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -27,7 +28,7 @@ swift build -c release --product dmft >/dev/null
 dmft=.build/release/dmft
 dir=data/figure5-network
 widths=("$@"); [ ${#widths[@]} -gt 0 ] || widths=(25 50 100)
-theory_runs=${THEORY:-"25 50 100:1000 200:2000 1000:10000"} runs=${RUNS:-10}
+theory_runs=${THEORY:-"25 50 100:1000 200:2000 400:4000 1000:10000"} runs=${RUNS:-10}
 h=0.9,0,0.16666666666666666
 flags=(--alpha 0.3 --noise 0.6 --init meanfield --a0 1 --h "$h" --phihat "$h")
 ratio=(--solver ratio --clustering 5 --tolerance 1e-5)

@@ -233,4 +233,5 @@ final class StoredCurveTests: XCTestCase {
 
     func testFigure5RatioSolverPrefix() throws { try checkRatio("figure5-network/dmft-m25.csv", prefix: 20) }
     func testFigure21RatioSolverPrefix() throws { try checkRatio("figure21/dmft-m25.csv", prefix: 20) }
+    func testFigure5Width400RatioSolverPrefix() throws { try checkRatio("figure5-network/dmft-m400.csv", prefix: 10) }
 }
