@@ -8,7 +8,7 @@ t ≥ T/20: linear in (y∞, c) for each x on a grid 0.02…3 (step 0.002), x ch
 residual. The fit is repeated on t ≥ T/100 and t ≥ T/5; the largest distance of those two
 y∞ from the first is written as y_se (a systematic spread, not a statistical error: the data
 are deterministic). KEY names the column of the run that labels it (e.g. gamma, constant in a
-run with a frozen second layer). Writes OUT.csv with the columns t (= T), KEY, and for each y:
+run with a frozen second layer). Writes OUT.csv, rows ordered by T then KEY, with the columns t (= T), KEY, and for each y:
 y (= y∞), y_se, y_end (the value at T), y_exponent (x); the _se columns make `dmft plot` draw
 the points as markers with error bars. Prints the table.
 """
@@ -65,7 +65,8 @@ def main():
             spread = max(abs(fit(*tail(rows, y, horizon / d))[0] - value) for d in (100, 5))
             line += [value, spread, rows[-1][y], exponent]
         table.append(line)
-    table.sort(key=lambda line: line[1])
+    # `dmft plot` reads a table whose first column t does not decrease: by horizon, then KEY.
+    table.sort(key=lambda line: (line[0], line[1]))
     with open(out, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(header)
